@@ -1,0 +1,194 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) onlyoffice.docspace contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Pure decisions about DocSpace API keys: no HTTP here, so every rule is unit-testable.
+
+Keys are the camelCase objects of GET /api/2.0/keys (ApiKeyResponseDto). This module_util is private to the
+collection: its interface may change at any time.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+
+FULL_ACCESS = '*'
+NAME_MAX_LENGTH = 30
+
+_DATE_RE = re.compile(
+    r'^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)(?:\.(?P<fraction>\d+))?'
+    r'(?P<zone>Z|[+-]\d{2}:?\d{2})?$'
+)
+
+
+# --- input validation (before any request) -----------------------------------------------------------------------
+
+def canonical_key_id(value):
+    """The key id as DocSpace lists it (lowercase, hyphenated); ValueError when it is not a UUID."""
+    try:
+        return str(uuid.UUID(str(value).strip()))
+    except (ValueError, AttributeError, TypeError):
+        raise ValueError('key_id must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6; got %r.' % (value,)) from None
+
+
+def name_length(name):
+    """Length as the portal counts it (.NET strings count UTF-16 code units)."""
+    return len(name.encode('utf-16-le', 'surrogatepass')) // 2
+
+
+def name_problem(name):
+    """Why the portal would refuse this key name, or None."""
+    if name is None:
+        return None
+    if not name.strip():
+        return 'name must not be blank.'
+    if name_length(name) > NAME_MAX_LENGTH:
+        return 'name must be at most %d characters; %r has %d.' % (NAME_MAX_LENGTH, name, name_length(name))
+    return None
+
+
+def permissions_problem(permissions):
+    """Why a permissions option is unusable, or None."""
+    if permissions is None:
+        return None
+    if not permissions:
+        return "permissions must not be empty; write ['*'] for full access."
+    blank = [scope for scope in permissions if not scope or not scope.strip()]
+    if blank:
+        return 'permissions must not contain blank scopes.'
+    return None
+
+
+def unknown_scopes(permissions, catalogue):
+    """Scopes asked for that the portal's catalogue (GET /keys/permissions) does not have, in the order given."""
+    known = set(catalogue or [])
+    seen = []
+    for scope in permissions or []:
+        if scope not in known and scope not in seen:
+            seen.append(scope)
+    return seen
+
+
+# --- permissions as the portal means them --------------------------------------------------------------------------
+
+def permission_set(permissions):
+    """Scopes as a set; full access (stored as null, [] or any list holding '*') is {'*'}."""
+    if not permissions or FULL_ACCESS in permissions:
+        return frozenset([FULL_ACCESS])
+    return frozenset(permissions)
+
+
+def canonical_permissions(permissions):
+    """Sorted, de-duplicated scopes, with full access as ['*']."""
+    return sorted(permission_set(permissions))
+
+
+# --- dates ---------------------------------------------------------------------------------------------------------
+
+def parse_date(value):
+    """A timezone-aware datetime from a DocSpace date ('2026-07-01T10:00:00.0000000Z', '+03:00'), or None."""
+    if not isinstance(value, str):
+        return None
+    match = _DATE_RE.match(value.strip())
+    if not match:
+        return None
+    clock = match.group('time')
+    if clock.count(':') == 1:
+        clock += ':00'
+    fraction = (match.group('fraction') or '0')[:6].ljust(6, '0')
+    zone = match.group('zone') or 'Z'
+    if zone == 'Z':
+        zone = '+00:00'
+    elif ':' not in zone:
+        zone = zone[:3] + ':' + zone[3:]
+    try:
+        return datetime.datetime.fromisoformat('%sT%s.%s%s' % (match.group('date'), clock, fraction, zone))
+    except ValueError:
+        return None
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def is_expired(key, now):
+    expires = parse_date(key.get('expiresAt'))
+    return expires is not None and expires <= now
+
+
+# --- finding keys --------------------------------------------------------------------------------------------------
+
+def find_key_by_id(keys, key_id):
+    """The key with this (canonical) id among the listed keys, or None."""
+    for key in keys:
+        if isinstance(key, dict) and str(key.get('id', '')).lower() == key_id:
+            return key
+    return None
+
+
+# --- what a task changes ------------------------------------------------------------------------------------------
+
+def key_view(key):
+    """The properties a task can change, in the module's terms: what diff mode shows (never a secret)."""
+    return dict(
+        name=key.get('name'),
+        permissions=canonical_permissions(key.get('permissions')),
+        is_active=bool(key.get('isActive')),
+    )
+
+
+def plan_update(key, name=None, permissions=None, is_active=None):
+    """The PUT /keys/{id} body that brings key to what the task asks, or {} when it already is.
+
+    Only properties the task sets are compared, and only differing ones are sent: the portal answers true to
+    every PUT, changed or not, so this comparison is the only change detection there is.
+    """
+    changes = {}
+    if name is not None and name != key.get('name'):
+        changes['name'] = name
+    if permissions is not None and permission_set(permissions) != permission_set(key.get('permissions')):
+        changes['permissions'] = canonical_permissions(permissions)
+    if is_active is not None and is_active != bool(key.get('isActive')):
+        changes['isActive'] = is_active
+    return changes
+
+
+def apply_update(key, changes):
+    """The key as the portal stores it after a PUT with these changes (the portal does not echo it back)."""
+    after = dict(key)
+    if 'name' in changes:
+        after['name'] = changes['name']
+    if 'permissions' in changes:
+        after['permissions'] = [] if permission_set(changes['permissions']) == {FULL_ACCESS} else list(changes['permissions'])
+    if 'isActive' in changes:
+        after['isActive'] = changes['isActive']
+    return after
+
+
+# --- what the module returns --------------------------------------------------------------------------------------
+
+def describe_key(key, now):
+    """A key in the module's snake_case result shape; the secret only when the portal just created it."""
+    creator = key.get('createBy') if isinstance(key.get('createBy'), dict) else {}
+    expires_at = key.get('expiresAt')
+    result = dict(
+        id=key.get('id'),
+        name=key.get('name'),
+        permissions=canonical_permissions(key.get('permissions')),
+        is_active=bool(key.get('isActive')),
+        key_postfix=key.get('keyPostfix'),
+        created_by=dict(id=creator.get('id'), display_name=creator.get('displayName')),
+        create_on=key.get('createOn'),
+        expires_at=expires_at,
+        last_used=key.get('lastUsed'),
+        expired=is_expired(key, now),
+    )
+    return result
+
+
+def expired_message(key):
+    return ('API key %s (%s) expired on %s; DocSpace refuses any change to an expired key: delete it and create a new one.'
+            % (key.get('id'), key.get('name'), key.get('expiresAt')))

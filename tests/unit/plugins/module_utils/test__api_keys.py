@@ -1,0 +1,126 @@
+# Copyright (c) onlyoffice.docspace contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from ansible_collections.onlyoffice.docspace.plugins.module_utils import _api_keys as keys
+
+UTC = datetime.timezone.utc
+KEY = {
+    'id': '3fa85f64-5717-4562-b3fc-2c963f66afa6', 'name': 'ci', 'permissions': ['files:read'], 'isActive': True,
+    'keyPostfix': 'abcd', 'createOn': '2026-07-01T10:00:00.0000000Z',
+    'createBy': {'id': 'u1', 'displayName': 'Admin'},
+}
+
+
+@pytest.mark.parametrize('stored', [None, [], ['*'], ['*', 'files:read'], ['files:read', '*', '*']])
+def test_every_form_of_full_access_is_the_same_set(stored):
+    assert keys.permission_set(stored) == frozenset(['*'])
+    assert keys.canonical_permissions(stored) == ['*']
+
+
+def test_permissions_compare_as_sets():
+    assert keys.permission_set(['b', 'a', 'a']) == keys.permission_set(['a', 'b'])
+    assert keys.permission_set(['Files:read']) != keys.permission_set(['files:read'])
+
+
+@pytest.mark.parametrize('asked, expected', [
+    ({}, {}),
+    ({'name': 'ci'}, {}),
+    ({'name': 'cd'}, {'name': 'cd'}),
+    ({'permissions': ['files:read', 'files:read']}, {}),
+    ({'permissions': ['rooms:read', 'files:read']}, {'permissions': ['files:read', 'rooms:read']}),
+    ({'permissions': ['*']}, {'permissions': ['*']}),
+    ({'permissions': ['files:read', '*']}, {'permissions': ['*']}),
+    ({'is_active': True}, {}),
+    ({'is_active': False}, {'isActive': False}),
+    ({'name': 'cd', 'is_active': False}, {'name': 'cd', 'isActive': False}),
+])
+def test_plan_update_sends_only_what_differs(asked, expected):
+    assert keys.plan_update(KEY, **asked) == expected
+
+
+def test_plan_update_on_full_access_key():
+    full = dict(KEY, permissions=None)
+    assert keys.plan_update(full, permissions=['*']) == {}
+    assert keys.plan_update(full, permissions=['files:read']) == {'permissions': ['files:read']}
+
+
+def test_apply_update_stores_full_access_as_the_portal_does():
+    after = keys.apply_update(KEY, {'permissions': ['*'], 'isActive': False, 'name': 'x'})
+    assert after['permissions'] == [] and after['isActive'] is False and after['name'] == 'x'
+    assert KEY['permissions'] == ['files:read']  # input not mutated
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('2026-07-01T10:00:00.0000000Z', datetime.datetime(2026, 7, 1, 10, 0, tzinfo=UTC)),
+    ('2026-07-01T13:00:00.1234567+03:00', datetime.datetime(2026, 7, 1, 10, 0, 0, 123456, tzinfo=UTC)),
+    ('2026-07-01T10:00:00', datetime.datetime(2026, 7, 1, 10, 0, tzinfo=UTC)),
+    ('2026-07-01T10:00Z', datetime.datetime(2026, 7, 1, 10, 0, tzinfo=UTC)),
+    ('2026-07-01T12:00:00+0200', datetime.datetime(2026, 7, 1, 10, 0, tzinfo=UTC)),
+    ('yesterday', None),
+    (None, None),
+    (12, None),
+    ('2026-13-45T10:00:00Z', None),
+])
+def test_parse_date(text, expected):
+    assert keys.parse_date(text) == expected
+
+
+def test_expiry():
+    now = datetime.datetime(2026, 7, 2, tzinfo=UTC)
+    assert not keys.is_expired(KEY, now)
+    assert keys.is_expired(dict(KEY, expiresAt='2026-07-01T23:59:59.0000000Z'), now)
+    assert not keys.is_expired(dict(KEY, expiresAt='2026-07-03T00:00:00.0000000+03:00'), now)
+
+
+def test_describe_key_is_snake_case_without_secret():
+    now = datetime.datetime(2026, 7, 2, tzinfo=UTC)
+    described = keys.describe_key(dict(KEY, key='sk-***abcd'), now)
+    assert described == {
+        'id': KEY['id'], 'name': 'ci', 'permissions': ['files:read'], 'is_active': True, 'key_postfix': 'abcd',
+        'created_by': {'id': 'u1', 'display_name': 'Admin'}, 'create_on': '2026-07-01T10:00:00.0000000Z',
+        'expires_at': None, 'last_used': None, 'expired': False,
+    }
+
+
+@pytest.mark.parametrize('value', ['3FA85F64-5717-4562-B3FC-2C963F66AFA6', '{3fa85f64-5717-4562-b3fc-2c963f66afa6}',
+                                   '3fa85f6457174562b3fc2c963f66afa6', ' 3fa85f64-5717-4562-b3fc-2c963f66afa6 '])
+def test_canonical_key_id(value):
+    assert keys.canonical_key_id(value) == '3fa85f64-5717-4562-b3fc-2c963f66afa6'
+
+
+@pytest.mark.parametrize('value', ['', 'abc', '3fa85f64-5717-4562-b3fc', None, 12])
+def test_canonical_key_id_refuses(value):
+    with pytest.raises(ValueError, match='key_id must be a UUID'):
+        keys.canonical_key_id(value)
+
+
+@pytest.mark.parametrize('name, problem', [
+    (None, None), ('a', None), ('x' * 30, None), ('é' * 30, None),
+    ('', 'blank'), (' \t', 'blank'), ('x' * 31, 'at most 30'), ('\U0001F600' * 15, None), ('\U0001F600' * 16, 'at most 30'),
+])
+def test_name_problem(name, problem):
+    found = keys.name_problem(name)
+    assert (found is None) if problem is None else (problem in found)
+
+
+def test_permissions_problem():
+    assert keys.permissions_problem(None) is None
+    assert "['*']" in keys.permissions_problem([])
+    assert 'blank' in keys.permissions_problem(['files:read', ' '])
+    assert keys.permissions_problem(['*']) is None
+
+
+def test_unknown_scopes_keeps_order_and_dedups():
+    assert keys.unknown_scopes(['b', 'files:read', 'a', 'b'], ['files:read']) == ['b', 'a']
+
+
+def test_find_key_by_id_ignores_junk():
+    assert keys.find_key_by_id(['junk', None, KEY], KEY['id']) is KEY
+    assert keys.find_key_by_id([KEY], '00000000-0000-0000-0000-000000000000') is None

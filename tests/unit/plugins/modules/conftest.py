@@ -1,0 +1,68 @@
+# Copyright (c) onlyoffice.docspace contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Run a module's main() in-process with given arguments and a fake portal instead of HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pytest
+
+from ansible.module_utils import basic
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19
+    from unittest import mock
+
+    @contextlib.contextmanager
+    def patch_module_args(args=None):
+        serialized = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode()
+        with mock.patch.object(basic, '_ANSIBLE_ARGS', serialized):
+            yield
+
+
+class ModuleExit(Exception):
+    """Raised instead of sys.exit by exit_json/fail_json."""
+
+    def __init__(self, result, failed):
+        super().__init__(result)
+        self.result = result
+        self.failed = failed
+
+
+def _exit_json(self, **kwargs):
+    kwargs.setdefault('changed', False)
+    raise ModuleExit(kwargs, failed=False)
+
+
+def _fail_json(self, msg, **kwargs):
+    kwargs['msg'] = msg
+    kwargs['failed'] = True
+    raise ModuleExit(kwargs, failed=True)
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """run_module(main, args, check_mode=False, diff=False) -> (result dict, warnings list)."""
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', _exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, 'fail_json', _fail_json)
+    for name in list(__import__('os').environ):
+        if name.startswith('DOCSPACE_'):
+            monkeypatch.delenv(name)
+
+    def run(main, args, check_mode=False, diff=False):
+        args = dict(args)
+        args['_ansible_check_mode'] = check_mode
+        args['_ansible_diff'] = diff
+        warnings = []
+        monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, text: warnings.append(text))
+        with patch_module_args(args):
+            with pytest.raises(ModuleExit) as caught:
+                main()
+        return caught.value.result, warnings
+
+    return run
