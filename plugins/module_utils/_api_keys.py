@@ -171,10 +171,9 @@ def apply_update(key, changes):
 # --- what the module returns --------------------------------------------------------------------------------------
 
 def describe_key(key, now):
-    """A key in the module's snake_case result shape; the secret only when the portal just created it."""
+    """A key in the module's snake_case result shape, without the secret."""
     creator = key.get('createBy') if isinstance(key.get('createBy'), dict) else {}
-    expires_at = key.get('expiresAt')
-    result = dict(
+    return dict(
         id=key.get('id'),
         name=key.get('name'),
         permissions=canonical_permissions(key.get('permissions')),
@@ -182,13 +181,105 @@ def describe_key(key, now):
         key_postfix=key.get('keyPostfix'),
         created_by=dict(id=creator.get('id'), display_name=creator.get('displayName')),
         create_on=key.get('createOn'),
-        expires_at=expires_at,
+        expires_at=key.get('expiresAt'),
         last_used=key.get('lastUsed'),
         expired=is_expired(key, now),
     )
-    return result
 
 
 def expired_message(key):
     return ('API key %s (%s) expired on %s; DocSpace refuses any change to an expired key: delete it and create a new one.'
             % (key.get('id'), key.get('name'), key.get('expiresAt')))
+
+
+# --- finding a key by name (lifecycle) ------------------------------------------------------------------------------
+
+def created_by_id(key):
+    creator = key.get('createBy')
+    return str(creator.get('id', '')).lower() if isinstance(creator, dict) else ''
+
+
+def keys_named(keys, name):
+    """Every listed key with exactly this name (names are not unique in DocSpace)."""
+    return [key for key in keys if isinstance(key, dict) and key.get('name') == name]
+
+
+def own_keys(keys, user_id):
+    """The keys created by this user: an admin lists every key of the portal, and must not take over another's."""
+    user_id = str(user_id or '').lower()
+    return [key for key in keys if created_by_id(key) == user_id]
+
+
+def ambiguous_name_message(name, keys):
+    return ('%d of your API keys are named %r (%s); set key_id to say which one.'
+            % (len(keys), name, ', '.join(sorted(str(key.get('id')) for key in keys))))
+
+
+# --- expiry -----------------------------------------------------------------------------------------------------------
+
+EXPIRES_MIN_DAYS = 1
+EXPIRES_MAX_DAYS = 365
+
+
+def expires_in_days_problem(days):
+    if days is not None and not EXPIRES_MIN_DAYS <= days <= EXPIRES_MAX_DAYS:
+        return 'expires_in_days must be from %d to %d; got %d.' % (EXPIRES_MIN_DAYS, EXPIRES_MAX_DAYS, days)
+    return None
+
+
+def lifetime_days(key):
+    """The lifetime the key was created with (expiresAt - createOn, in whole days), or None when it never expires."""
+    created = parse_date(key.get('createOn'))
+    expires = parse_date(key.get('expiresAt'))
+    if created is None or expires is None:
+        return None
+    return int(round((expires - created).total_seconds() / 86400.0))
+
+
+def expiry_mismatch_message(key, days):
+    """Why an existing key cannot have the asked lifetime, or None when it has it (expiry cannot be changed)."""
+    if days is None:
+        return None
+    lifetime = lifetime_days(key)
+    if lifetime == days:
+        return None
+    has = 'never expires' if lifetime is None else 'was created to expire after %d day(s)' % lifetime
+    return ('API key %s (%s) %s, not %d; DocSpace cannot change the expiry of a key: delete it (state: absent) and '
+            'create it again, which makes a new secret.' % (key.get('id'), key.get('name'), has, days))
+
+
+def days_left(key, now):
+    """Whole days until the key expires (0 once it has), or None when it never expires."""
+    expires = parse_date(key.get('expiresAt'))
+    if expires is None:
+        return None
+    return max(0, (expires - now).days)
+
+
+# --- creating --------------------------------------------------------------------------------------------------------
+
+def creation_body(name, permissions, expires_in_days):
+    """The POST /keys body; full access is sent as ['*'] (the portal stores it as [])."""
+    return dict(name=name, permissions=canonical_permissions(permissions), expiresInDays=expires_in_days)
+
+
+def format_date(moment):
+    return moment.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.0000000Z')
+
+
+def planned_key(body, is_active, now):
+    """The key a creation would make, for check mode (the portal decides id and secret)."""
+    key = dict(name=body['name'], permissions=body['permissions'], isActive=is_active is not False,
+               createOn=format_date(now))
+    if body.get('expiresInDays'):
+        key['expiresAt'] = format_date(now + datetime.timedelta(days=body['expiresInDays']))
+    return key
+
+
+def appeared_key(keys, known_ids, name, user_id):
+    """A key of this user with this name that was not listed before a creation attempt, or None.
+
+    After a creation that timed out or failed with 5xx, such a key means the creation happened anyway.
+    """
+    fresh = [key for key in own_keys(keys_named(keys, name), user_id) if key.get('id') not in known_ids]
+    return fresh[0] if fresh else None

@@ -56,13 +56,16 @@ def docspace_argument_spec():
     )
 
 
-def docspace_argument_rules():
-    """AnsibleModule keyword arguments that go with docspace_argument_spec()."""
-    return dict(
+def docspace_argument_rules(**module_rules):
+    """AnsibleModule keyword arguments that go with docspace_argument_spec(), merged with the module's own rules."""
+    rules = dict(
         mutually_exclusive=[AUTH_OPTIONS],
         required_one_of=[AUTH_OPTIONS],
         required_together=[('username', 'password')],
     )
+    for rule, groups in module_rules.items():
+        rules[rule] = rules.get(rule, []) + list(groups)
+    return rules
 
 
 class DocSpaceError(Exception):

@@ -9,15 +9,18 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 ---
 module: docspace_api_key
-short_description: Update an ONLYOFFICE DocSpace API key idempotently
+short_description: Create, update, deactivate and delete ONLYOFFICE DocSpace API keys idempotently
 version_added: 0.1.0
 description:
-  - Brings an existing DocSpace API key to the wanted name, permissions (scopes) and active or inactive status.
-  - Reads the key from C(GET /api/2.0/keys) and sends C(PUT /api/2.0/keys/{keyId}) only when a property the task
-    sets differs, with only the differing fields. An unchanged key costs one request, a changed key two.
+  - Brings a DocSpace API key to the wanted name, permissions (scopes), active or inactive status, or removes it.
+  - Reads the keys from C(GET /api/2.0/keys) and writes only when a property the task sets differs, sending only the
+    differing fields to C(PUT /api/2.0/keys/{keyId}). An unchanged key costs one request, a changed key two
+    (one more, C(GET /api/2.0/people/@self), when the key is found by O(name) and keys of that name exist).
   - Options left out mean "leave that property as it is"; in particular a task without O(state) never
     re-activates a key someone disabled.
-  - The portal cannot change an expired key; the module fails with a message when such a key would need a change.
+  - With O(name) and no O(key_id), the key is looked up among the caller's own keys and created
+    (C(POST /api/2.0/keys)) when there is none. The new key's secret is returned once, in RV(api_key.key).
+  - The portal cannot change an expired key, nor any key's expiry; the module fails with a message saying so.
 author:
   - onlyoffice.docspace contributors
 extends_documentation_fragment:
@@ -25,10 +28,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Reports the same C(changed) and diff as a real run, and sends no write.
+    description: Reports the same C(changed) and diff as a real run, and sends no write (only reads).
   diff_mode:
     support: full
-    description: Shows the key's O(name), O(permissions) and active status before and after; never a secret.
+    description: Shows the key's name, permissions and active status before and after; never a secret.
   action_group:
     support: full
     membership:
@@ -37,13 +40,17 @@ options:
   key_id:
     description:
       - The id (UUID) of the API key, as shown by the portal or returned when the key was created.
+      - With O(key_id), O(name) is the key's new name.
+      - One of O(key_id) and O(name) is required.
     type: str
-    required: true
     aliases: [id]
   name:
     description:
-      - The wanted name of the key, at most 30 characters, not blank.
-      - Left out, the name is not changed.
+      - The name of the key, at most 30 characters, not blank.
+      - Without O(key_id), the key is the caller's own key of this name (admins list every key of the portal, but
+        another user's key of the same name is never taken over). If the caller has two or more keys of this name,
+        the task fails listing their ids.
+      - With O(key_id), the wanted new name; left out, the name is not changed.
     type: str
   permissions:
     description:
@@ -51,27 +58,45 @@ options:
       - V(['*']) means full access. A key stored with no permissions, with an empty list,
         or with a list containing V(*) has full access.
       - An empty list is refused; write V(['*']) for full access.
+      - Required to create a key, so that a forgotten line never creates an unrestricted credential.
       - Scopes the portal does not know are reported by name.
-      - Left out, the permissions are not changed.
+      - Left out, the permissions of an existing key are not changed.
     type: list
     elements: str
+  expires_in_days:
+    description:
+      - Lifetime of a new key in days, from 1 to 365. Left out, a new key never expires.
+      - The portal cannot change the expiry of an existing key. For an existing key this is compared with the
+        lifetime it was created with (its expiry minus its creation date, in days), so a rerun days later is still
+        V(ok); a different value fails, saying the key must be deleted and created again.
+    type: int
   state:
     description:
       - V(active) enables the key, V(inactive) disables it (requests made with it are then refused).
-      - Left out, the active status is not changed.
+      - V(absent) deletes the key; a key that is already gone is V(ok) and nothing is sent.
+      - V(active), V(inactive) or no O(state) with O(name) and no such key creates it; V(inactive) creates it
+        and then deactivates it.
+      - Left out, the active status of an existing key is not changed.
     type: str
-    choices: [active, inactive]
+    choices: [active, inactive, absent]
 notes:
   - The portal answers C(true) to every update, changed or not, so the module compares with the listed key itself.
   - Non-admin users see, and may change, only the keys they created; admins and the portal owner see every key.
+  - DocSpace key names are not unique. To rotate a key, delete it (O(state=absent)) and create it again.
+  - A creation that times out or fails with a server error may have happened anyway; the module then lists the keys
+    again and adopts a key of that name that appeared, rather than creating a second one. The secret of an adopted key
+    cannot be shown.
+  - B(The secret of a new key is in the task result.) Set C(no_log) to V(true) on the task, and store
+    RV(api_key.key) straight into a vault or secret store.
 seealso:
+  - module: onlyoffice.docspace.docspace_api_key_info
   - name: DocSpace API keys
     description: ONLYOFFICE DocSpace API documentation for personal access tokens.
     link: https://api.onlyoffice.com/docspace/api-backend/get-started/authentication/personal-access-tokens/
 '''
 
 EXAMPLES = r'''
-- name: Restrict a CI key to files and rooms, leaving its name and status alone
+- name: Restrict a key to files and rooms, leaving its name and status alone
   onlyoffice.docspace.docspace_api_key:
     base_url: https://portal.example.com
     api_key: "{{ vault_docspace_admin_key }}"
@@ -86,13 +111,34 @@ EXAMPLES = r'''
     key_id: 3fa85f64-5717-4562-b3fc-2c963f66afa6
     state: inactive
 
-- name: Rename a key and give it full access again, with shared connection options
+- name: Manage CI keys with shared connection options
   module_defaults:
     group/onlyoffice.docspace.docspace:
       base_url: https://portal.example.com
       api_key: "{{ vault_docspace_admin_key }}"
   block:
-    - name: Rename and widen the key
+    - name: Make sure the CI pipeline has its key (created the first time, then ok)
+      onlyoffice.docspace.docspace_api_key:
+        name: ci-deploy
+        permissions: [files:read, files:write, rooms:read]
+        expires_in_days: 90
+      register: ci_key
+      no_log: true  # the result holds the new secret
+
+    - name: Store the secret the one time it is shown
+      ansible.builtin.copy:
+        content: "{{ ci_key.api_key.key }}"
+        dest: /etc/ci/docspace-api-key
+        mode: "0600"
+      when: ci_key.api_key.key is defined
+      no_log: true
+
+    - name: Remove the key of a retired pipeline (ok when it is already gone)
+      onlyoffice.docspace.docspace_api_key:
+        name: old-pipeline
+        state: absent
+
+    - name: Rename a key and give it full access
       onlyoffice.docspace.docspace_api_key:
         key_id: 3fa85f64-5717-4562-b3fc-2c963f66afa6
         name: backup-robot
@@ -103,14 +149,22 @@ EXAMPLES = r'''
 RETURN = r'''
 api_key:
   description:
-    - The key after the task (in check mode, as it would be). Never contains the secret.
-  returned: success
+    - The key after the task (in check mode, as it would be).
+    - With O(state=absent), the key that was deleted, or V(null) when there was none.
+  returned: always
   type: dict
   contains:
     id:
-      description: The key id.
+      description: The key id; V(null) for a key check mode would create.
       type: str
       sample: 3fa85f64-5717-4562-b3fc-2c963f66afa6
+    key:
+      description:
+        - The full secret of a key this task created (V(sk-) and 64 hex digits). The portal never shows it again.
+        - Only present when the task created the key (not in check mode, not on reruns).
+      type: str
+      returned: when the key was created by this task
+      sample: sk-2f1d0c3b4a59687766554433221100ffeeddccbbaa99887766554433221100aa
     name:
       description: The key name.
       type: str
@@ -129,7 +183,7 @@ api_key:
       type: str
       sample: 9f3a
     created_by:
-      description: The user who created the key.
+      description: The user who created the key, with C(id) and C(display_name).
       type: dict
       sample: {id: 66faa6e4-f133-11ea-b126-00ffeec8b4ef, display_name: Administrator}
     create_on:
@@ -145,7 +199,7 @@ api_key:
       type: str
       sample: '2026-07-02T08:15:00.0000000Z'
     expired:
-      description: Whether O(ignore:api_key.expires_at) has passed.
+      description: Whether the key's expiry date has passed.
       type: bool
       sample: false
 status:
@@ -155,55 +209,88 @@ status:
   sample: 403
 '''
 
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import (
+    BACKOFF_FACTOR,
     DocSpaceClient,
     DocSpaceError,
     docspace_argument_rules,
     docspace_argument_spec,
 )
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import (
+    ambiguous_name_message,
+    appeared_key,
     apply_update,
     canonical_key_id,
+    creation_body,
     describe_key,
     expired_message,
+    expires_in_days_problem,
+    expiry_mismatch_message,
     find_key_by_id,
     is_expired,
     key_view,
+    keys_named,
     name_problem,
+    own_keys,
     permissions_problem,
     plan_update,
+    planned_key,
     unknown_scopes,
     utc_now,
 )
 
-STATE_TO_ACTIVE = {'active': True, 'inactive': False, None: None}
+STATE_TO_ACTIVE = {'active': True, 'inactive': False, 'absent': None, None: None}
+# A creation that failed like this may have happened anyway: list the keys again before anything else.
+UNSURE_CREATION_STATUSES = (None, 500, 502, 503, 504)
+RETRIED_CREATION_STATUSES = (None, 502, 503, 504)
 
 
 def argument_spec():
     spec = docspace_argument_spec()
     spec.update(
-        key_id=dict(type='str', required=True, aliases=['id']),
+        key_id=dict(type='str', aliases=['id']),
         name=dict(type='str'),
         permissions=dict(type='list', elements='str'),
-        state=dict(type='str', choices=['active', 'inactive']),
+        expires_in_days=dict(type='int'),
+        state=dict(type='str', choices=['active', 'inactive', 'absent']),
     )
     return spec
 
 
-def validated_key_id(module):
-    """The key id in the form the portal lists it; fails the module before any request when it is no UUID."""
-    try:
-        return canonical_key_id(module.params['key_id'])
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-
-
 def check_inputs(module):
-    for problem in (name_problem(module.params['name']), permissions_problem(module.params['permissions'])):
+    """Fail before any request when an option can only be refused."""
+    params = module.params
+    if params['key_id'] is not None:
+        try:
+            params['key_id'] = canonical_key_id(params['key_id'])
+        except ValueError as exc:
+            module.fail_json(msg=str(exc))
+    for problem in (name_problem(params['name']), permissions_problem(params['permissions']),
+                    expires_in_days_problem(params['expires_in_days'])):
         if problem:
             module.fail_json(msg=problem)
+
+
+class Caller:
+    """The user the credentials belong to, asked for (GET /people/@self) only when a name must be resolved."""
+
+    def __init__(self, client):
+        self.client = client
+        self._id = None
+
+    @property
+    def id(self):
+        if self._id is None:
+            me = self.client.get('people/@self')
+            if not isinstance(me, dict) or not me.get('id'):
+                raise DocSpaceError('GET %s did not say who the caller is; is base_url a DocSpace portal?'
+                                    % self.client.url('people/@self'))
+            self._id = str(me['id']).lower()
+        return self._id
 
 
 def list_keys(client):
@@ -212,6 +299,19 @@ def list_keys(client):
         raise DocSpaceError('GET %s answered something other than a list of keys; is base_url a DocSpace portal?'
                             % client.url('keys'))
     return keys
+
+
+def find_target(keys, key_id, name, caller):
+    """The key the task is about: by id, or the caller's own single key of that name; None when there is none."""
+    if key_id:
+        return find_key_by_id(keys, key_id)
+    named = keys_named(keys, name)
+    if not named:
+        return None
+    mine = own_keys(named, caller.id)
+    if len(mine) > 1:
+        raise DocSpaceError(ambiguous_name_message(name, mine))
+    return mine[0] if mine else None
 
 
 def scope_error(client, permissions):
@@ -223,31 +323,110 @@ def scope_error(client, permissions):
                          'GET /api/2.0/keys/permissions.' % ', '.join(repr(scope) for scope in unknown), 400)
 
 
+def explained(client, exc, permissions):
+    """exc, or a clearer error when the portal refused the permissions (its message names no scope)."""
+    if exc.status == 400 and permissions:
+        return scope_error(client, permissions) or exc
+    return exc
+
+
+def refused(action, key_id, answer):
+    return DocSpaceError('The portal refused to %s API key %s (it answered %s): only an admin or the user who created '
+                         'the key may change it, and expired keys cannot be changed.' % (action, key_id, answer), 200)
+
+
 def update_key(client, key_id, changes):
-    """Send the PUT; a 400 about permissions is re-explained with the unknown scope names."""
     try:
         accepted = client.put('keys/%s' % key_id, changes)
     except DocSpaceError as exc:
-        if exc.status == 400 and 'permissions' in changes:
-            raise scope_error(client, changes['permissions']) or exc
+        raise explained(client, exc, changes.get('permissions')) from None
+    if accepted is not True:
+        raise refused('change', key_id, accepted)
+
+
+def delete_key(client, key_id):
+    try:
+        accepted = client.delete('keys/%s' % key_id)
+    except DocSpaceError as exc:
+        # A retried DELETE whose first attempt got through is answered 500 (unknown key): gone is what was asked.
+        if exc.status == 500 and find_key_by_id(list_keys(client), key_id) is None:
+            return
         raise
     if accepted is not True:
-        raise DocSpaceError('The portal refused to change API key %s (it answered %s): only an admin or the user '
-                            'who created the key may change it, and expired keys cannot be changed.'
-                            % (key_id, accepted), 200)
+        raise refused('delete', key_id, accepted)
 
 
-def run(module, client):
-    """Read, decide, write; returns the exit_json keyword arguments."""
-    key_id = validated_key_id(module)
+def post_key(module, client, body, known_keys, caller):
+    """POST /keys without ever making two keys: after an unsure failure, list again and adopt what appeared.
+
+    Returns (key, created_now); created_now is False for an adopted key, whose secret the portal will not show again.
+    """
+    known_ids = set(key.get('id') for key in known_keys if isinstance(key, dict))
+    attempts = max(0, module.params['retries']) + 1
+    for attempt in range(attempts):
+        try:
+            return client.post('keys', body), True
+        except DocSpaceError as exc:
+            if exc.status not in UNSURE_CREATION_STATUSES:
+                raise explained(client, exc, body['permissions']) from None
+            adopted = appeared_key(list_keys(client), known_ids, body['name'], caller.id)
+            if adopted:
+                module.warn('Creating API key %r failed (%s) but the key was made; it is adopted, and its secret cannot be '
+                            'shown again: delete and re-create it if you need the secret.' % (body['name'], exc.message))
+                return adopted, False
+            if exc.status not in RETRIED_CREATION_STATUSES or attempt == attempts - 1:
+                raise
+            time.sleep(BACKOFF_FACTOR * (2 ** attempt))
+    raise AssertionError('unreachable')
+
+
+def result_for(module, changed, before, after, now, secret=None):
+    result = dict(changed=changed, api_key=describe_key(after, now) if after else None)
+    if secret:
+        result['api_key']['key'] = secret
+    if module._diff:
+        result['diff'] = dict(before=key_view(before) if before else {}, after=key_view(after) if after else {})
+    return result
+
+
+def remove(module, client, key, now):
+    if key is not None and not module.check_mode:
+        delete_key(client, key['id'])
+    result = result_for(module, key is not None, key, None, now)
+    result['api_key'] = describe_key(key, now) if key else None
+    return result
+
+
+def create(module, client, keys, caller, now):
     params = module.params
-    now = utc_now()
-    key = find_key_by_id(list_keys(client), key_id)
-    if key is None:
-        raise DocSpaceError('API key %s was not found among the keys these credentials can see (non-admin users see '
-                            'only their own keys).' % key_id)
-    changes = plan_update(key, name=params['name'], permissions=params['permissions'],
-                          is_active=STATE_TO_ACTIVE[params['state']])
+    if not params['permissions']:
+        raise DocSpaceError("permissions is required to create API key %r; write ['*'] for full access." % params['name'])
+    body = creation_body(params['name'], params['permissions'], params['expires_in_days'])
+    is_active = STATE_TO_ACTIVE[params['state']]
+    if module.check_mode:
+        error = scope_error(client, body['permissions'])
+        if error:
+            raise error
+        return result_for(module, True, None, planned_key(body, is_active, now), now)
+    key, created_now = post_key(module, client, body, keys, caller)
+    if is_active is False and key.get('isActive', True):
+        try:
+            update_key(client, key['id'], {'isActive': False})
+        except DocSpaceError as exc:
+            # The key exists now and its secret is shown only once: hand it over with the failure.
+            module.fail_json(changed=True, api_key=result_for(module, True, None, key, now, key.get('key'))['api_key'],
+                             msg='Created API key %s but could not deactivate it: %s' % (key['id'], exc.message))
+        key = apply_update(key, {'isActive': False})
+    return result_for(module, True, None, key, now, key.get('key') if created_now else None)
+
+
+def update(module, client, key, now):
+    params = module.params
+    mismatch = expiry_mismatch_message(key, params['expires_in_days'])
+    if mismatch:
+        raise DocSpaceError(mismatch)
+    new_name = params['name'] if params['key_id'] else None
+    changes = plan_update(key, name=new_name, permissions=params['permissions'], is_active=STATE_TO_ACTIVE[params['state']])
     expired = is_expired(key, now)
     if changes and expired:
         raise DocSpaceError(expired_message(key))
@@ -256,18 +435,32 @@ def run(module, client):
         if error:
             raise error
     if changes and not module.check_mode:
-        update_key(client, key_id, changes)
+        update_key(client, key['id'], changes)
     if expired:
         module.warn(expired_message(key))
-    after = apply_update(key, changes)
-    result = dict(changed=bool(changes), api_key=describe_key(after, now))
-    if module._diff:
-        result['diff'] = dict(before=key_view(key), after=key_view(after))
-    return result
+    return result_for(module, bool(changes), key, apply_update(key, changes), now)
+
+
+def run(module, client):
+    """Read, decide, write; returns the exit_json keyword arguments."""
+    params = module.params
+    now = utc_now()
+    caller = Caller(client)
+    keys = list_keys(client)
+    key = find_target(keys, params['key_id'], params['name'], caller)
+    if params['state'] == 'absent':
+        return remove(module, client, key, now)
+    if key is None and params['key_id']:
+        raise DocSpaceError('API key %s was not found among the keys these credentials can see (non-admin users see '
+                            'only their own keys).' % params['key_id'])
+    if key is None:
+        return create(module, client, keys, caller, now)
+    return update(module, client, key, now)
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, **docspace_argument_rules())
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           **docspace_argument_rules(required_one_of=[('key_id', 'name')]))
     check_inputs(module)
     client = DocSpaceClient.from_module(module)
     try:

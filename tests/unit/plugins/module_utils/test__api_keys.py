@@ -124,3 +124,61 @@ def test_unknown_scopes_keeps_order_and_dedups():
 def test_find_key_by_id_ignores_junk():
     assert keys.find_key_by_id(['junk', None, KEY], KEY['id']) is KEY
     assert keys.find_key_by_id([KEY], '00000000-0000-0000-0000-000000000000') is None
+
+
+def test_own_keys_and_names():
+    mine = dict(KEY, createBy={'id': 'U1'})
+    theirs = dict(KEY, id='k2', createBy={'id': 'u2'})
+    assert keys.own_keys([mine, theirs, {'name': 'no creator'}], 'u1') == [mine]
+    assert keys.keys_named([mine, theirs, 'junk'], 'ci') == [mine, theirs]
+
+
+@pytest.mark.parametrize('create_on, expires_at, days', [
+    ('2026-07-01T10:00:00.0000000Z', '2026-07-31T10:00:00.0000000Z', 30),
+    ('2026-07-01T10:00:00.0000000Z', '2026-07-31T13:00:00.0000000+03:00', 30),
+    ('2026-07-01T10:00:00.1234567Z', '2026-08-01T09:59:59.9999999Z', 31),
+    ('2026-07-01T10:00:00.0000000Z', None, None),
+])
+def test_lifetime_days(create_on, expires_at, days):
+    assert keys.lifetime_days({'createOn': create_on, 'expiresAt': expires_at}) == days
+
+
+def test_expiry_mismatch_message():
+    key = dict(KEY, expiresAt='2026-07-31T10:00:00.0000000Z')
+    assert keys.expiry_mismatch_message(key, None) is None
+    assert keys.expiry_mismatch_message(key, 30) is None
+    assert 'after 30 day(s), not 10' in keys.expiry_mismatch_message(key, 10)
+    assert 'never expires, not 10' in keys.expiry_mismatch_message(KEY, 10)
+
+
+def test_days_left():
+    now = datetime.datetime(2026, 7, 1, 12, tzinfo=UTC)
+    assert keys.days_left(KEY, now) is None
+    assert keys.days_left(dict(KEY, expiresAt='2026-07-31T12:00:00.0000000Z'), now) == 30
+    assert keys.days_left(dict(KEY, expiresAt='2026-07-02T11:00:00.0000000Z'), now) == 0
+    assert keys.days_left(dict(KEY, expiresAt='2026-06-01T00:00:00.0000000Z'), now) == 0
+
+
+def test_expires_in_days_problem():
+    assert keys.expires_in_days_problem(None) is None
+    assert keys.expires_in_days_problem(1) is None and keys.expires_in_days_problem(365) is None
+    assert 'from 1 to 365' in keys.expires_in_days_problem(366)
+    assert 'from 1 to 365' in keys.expires_in_days_problem(0)
+
+
+def test_creation_body_and_planned_key():
+    body = keys.creation_body('ci', ['rooms:read', 'files:read', '*'], 7)
+    assert body == {'name': 'ci', 'permissions': ['*'], 'expiresInDays': 7}
+    now = datetime.datetime(2026, 7, 1, 12, tzinfo=UTC)
+    planned = keys.planned_key(body, False, now)
+    assert planned['isActive'] is False and planned['expiresAt'] == '2026-07-08T12:00:00.0000000Z'
+    assert 'expiresAt' not in keys.planned_key(keys.creation_body('ci', ['*'], None), None, now)
+
+
+def test_appeared_key_only_adopts_a_new_own_key_of_that_name():
+    old = dict(KEY, id='old', createBy={'id': 'me'})
+    theirs = dict(KEY, id='theirs', createBy={'id': 'other'})
+    other_name = dict(KEY, id='renamed', name='other', createBy={'id': 'me'})
+    fresh = dict(KEY, id='fresh', createBy={'id': 'me'})
+    assert keys.appeared_key([old, theirs, other_name], {'old'}, 'ci', 'me') is None
+    assert keys.appeared_key([old, theirs, other_name, fresh], {'old'}, 'ci', 'me') is fresh
