@@ -309,6 +309,8 @@ def transport_error_message(exc, method, url, timeout):
                 '(or validate_certs to false for a test portal).' % where)
     if isinstance(exc, requests.exceptions.Timeout) or 'timed out' in str(exc).lower():
         return '%s failed: no answer within the %g-second timeout (after retries).' % (where, timeout)
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return '%s failed: the answer was cut short (the connection broke while it was being read).' % where
     if isinstance(exc, requests.exceptions.ConnectionError):
         return '%s failed: could not connect to the portal (%s).' % (where, connection_reason(exc))
     return '%s failed: %s.' % (where, type(exc).__name__)

@@ -209,6 +209,7 @@ status:
   sample: 403
 '''
 
+import json
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -332,7 +333,7 @@ def explained(client, exc, permissions):
 
 def refused(action, key_id, answer):
     return DocSpaceError('The portal refused to %s API key %s (it answered %s): only an admin or the user who created '
-                         'the key may change it, and expired keys cannot be changed.' % (action, key_id, answer), 200)
+                         'the key may change it, and expired keys cannot be changed.' % (action, key_id, json.dumps(answer)), 200)
 
 
 def update_key(client, key_id, changes):

@@ -172,6 +172,7 @@ def test_collection_version_matches_galaxy_yml():
     (requests.exceptions.ReadTimeout('read timed out'), 'no answer within the 5-second timeout'),
     (requests.exceptions.ConnectTimeout('connect timed out'), 'no answer within the 5-second timeout'),
     (requests.exceptions.SSLError('CERTIFICATE_VERIFY_FAILED'), 'set ca_path'),
+    (requests.exceptions.ChunkedEncodingError('IncompleteRead(10 bytes read, 20 more expected)'), 'cut short'),
 ])
 def test_transport_errors_are_one_sentence_naming_the_url(monkeypatch, error, words):
     client = make_client(timeout=5)

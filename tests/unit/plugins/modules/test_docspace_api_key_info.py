@@ -1,0 +1,86 @@
+# Copyright (c) onlyoffice.docspace contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key_info
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient
+from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
+    CATALOGUE, KEY_ID, OTHER_USER, FakeClient, make_key)
+
+CONNECTION = {'base_url': 'http://portal.test', 'api_key': 'sk-' + 'a' * 64}
+SOON = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=10, hours=1)).strftime('%Y-%m-%dT%H:%M:%S.0000000Z')
+IDS = ['aaaaaaaa-0000-4000-8000-00000000000%d' % number for number in range(4)]
+KEYS = [
+    make_key(id=IDS[0], name='ci', expiresAt=SOON),
+    make_key(id=IDS[1], name='old', expiresAt='2026-01-01T00:00:00.0000000Z'),
+    make_key(id=IDS[2], name='ci', isActive=False, createBy={'id': OTHER_USER, 'displayName': 'Other'}),
+    make_key(id=IDS[3], name='full', permissions=None),
+]
+
+
+@pytest.fixture
+def client(monkeypatch):
+    fake = FakeClient(list(KEYS))
+    monkeypatch.setattr(DocSpaceClient, 'from_module', classmethod(lambda cls, module: fake))
+    return fake
+
+
+def listed(run_module, **options):
+    args = dict(CONNECTION)
+    args.update(options)
+    result, _ = run_module(docspace_api_key_info.main, args)
+    return result
+
+
+@pytest.mark.parametrize('options, expected', [
+    ({}, IDS),
+    ({'key_id': IDS[2].upper()}, [IDS[2]]),
+    ({'name': 'ci'}, [IDS[0], IDS[2]]),
+    ({'owned_by_me': True}, [IDS[0], IDS[1], IDS[3]]),
+    ({'owned_by_me': False}, [IDS[2]]),
+    ({'active': False}, [IDS[2]]),
+    ({'expired': True}, [IDS[1]]),
+    ({'expired': False, 'active': True}, [IDS[0], IDS[3]]),
+    ({'name': 'nobody'}, []),
+])
+def test_filters(run_module, client, options, expected):
+    result = listed(run_module, **options)
+    assert [key['id'] for key in result['api_keys']] == expected
+    assert result['changed'] is False and client.writes() == []
+
+
+def test_audit_fields(run_module, client):
+    result = listed(run_module)
+    soon, old, _, full = result['api_keys']
+    assert soon['expires_in_days_left'] == 10 and not soon['expired']
+    assert old['expires_in_days_left'] == 0 and old['expired']
+    assert full['expires_in_days_left'] is None and full['permissions'] == ['*']
+    assert result['available_permissions'] == CATALOGUE
+    assert 'sk-' not in repr(result)
+
+
+def test_only_asks_who_i_am_when_needed(run_module, client):
+    listed(run_module, name='ci')
+    assert client.methods() == ['GET keys', 'GET keys/permissions']
+
+
+def test_current_key(run_module, client, monkeypatch):
+    monkeypatch.setattr(client, 'get', lambda path: KEYS[3] if path == 'keys/@self' else CATALOGUE)
+    result = listed(run_module, current=True)
+    assert [key['id'] for key in result['api_keys']] == [IDS[3]]
+
+
+def test_current_needs_an_api_key(run_module, client):
+    result, _ = run_module(docspace_api_key_info.main, {'base_url': 'http://portal.test', 'auth_token': 't', 'current': True})
+    assert result['failed'] and 'api_key' in result['msg'] and client.calls == []
+
+
+def test_bad_key_id(run_module, client):
+    result = listed(run_module, key_id='nope')
+    assert result['failed'] and 'UUID' in result['msg'] and client.calls == []
