@@ -22,7 +22,7 @@ description:
     (C(POST /api/2.0/keys)) when there is none. The new key's secret is returned once, in RV(api_key.key).
   - The portal cannot change an expired key, nor any key's expiry; the module fails with a message saying so.
 author:
-  - onlyoffice.docspace contributors
+  - onlyoffice.docspace maintainers (@onlyoffice)
 extends_documentation_fragment:
   - onlyoffice.docspace.docspace
 attributes:
@@ -33,6 +33,7 @@ attributes:
     support: full
     description: Shows the key's name, permissions and active status before and after; never a secret.
   action_group:
+    description: Use C(group/onlyoffice.docspace.docspace) in C(module_defaults) to set the connection options once.
     support: full
     membership:
       - onlyoffice.docspace.docspace

@@ -18,7 +18,7 @@ description:
   - Also returns the portal's catalogue of permission scopes.
   - Never returns a secret.
 author:
-  - onlyoffice.docspace contributors
+  - onlyoffice.docspace maintainers (@onlyoffice)
 extends_documentation_fragment:
   - onlyoffice.docspace.docspace
 attributes:
@@ -27,7 +27,9 @@ attributes:
     description: The module only reads; it runs the same in check mode.
   diff_mode:
     support: none
+    description: The module changes nothing, so there is no diff.
   action_group:
+    description: Use C(group/onlyoffice.docspace.docspace) in C(module_defaults) to set the connection options once.
     support: full
     membership:
       - onlyoffice.docspace.docspace

@@ -47,7 +47,7 @@ def _fail_json(self, msg, **kwargs):
 
 @pytest.fixture
 def run_module(monkeypatch):
-    """run_module(main, args, check_mode=False, diff=False) -> (result dict, warnings list)."""
+    """run_module(main, args, check_mode=False, diff=False) -> result dict, with the module's warnings in 'warnings'."""
     monkeypatch.setattr(basic.AnsibleModule, 'exit_json', _exit_json)
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', _fail_json)
     for name in list(__import__('os').environ):
@@ -63,6 +63,8 @@ def run_module(monkeypatch):
         with patch_module_args(args):
             with pytest.raises(ModuleExit) as caught:
                 main()
-        return caught.value.result, warnings
+        result = caught.value.result
+        result['warnings'] = warnings
+        return result
 
     return run

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
-
 CATALOGUE = ['*', '*:read', '*:write', 'accounts:read', 'accounts:write', 'accounts.self:read', 'accounts.self:write',
              'files:read', 'files:write', 'rooms:read', 'rooms:write']
 
@@ -75,11 +73,10 @@ class FakeClient:
 
     def post(self, path, body):
         self.calls.append(('POST', path, body))
-        answer = self.post_answers.pop(0) if self.post_answers else None
-        if isinstance(answer, Exception):
+        if self.post_answers:
             if self.appears_after_post_error:
                 self.keys.append(new_key(body))
-            raise answer
+            raise_if_error(self.post_answers.pop(0))
         created = new_key(body)
         self.keys.append(dict(created, key='sk-***' + SECRET[-4:]))
         return created
@@ -87,8 +84,7 @@ class FakeClient:
     def delete(self, path):
         self.calls.append(('DELETE', path, None))
         answer = self.delete_answers.pop(0) if self.delete_answers else True
-        if isinstance(answer, Exception):
-            raise answer
+        raise_if_error(answer)
         self.keys = [key for key in self.keys if not path.endswith(key['id'])]
         return answer
 
@@ -97,3 +93,9 @@ class FakeClient:
 
     def methods(self):
         return [call[0] + ' ' + call[1] for call in self.calls]
+
+
+def raise_if_error(answer):
+    """Scripted answers are values, or exceptions to raise instead of answering."""
+    if isinstance(answer, Exception):
+        raise answer

@@ -32,7 +32,7 @@ def run_task(run_module, check_mode=False, diff=False, **options):
 
 def test_no_change_reads_once_and_writes_nothing(run_module, portal):
     client = portal()
-    result, _ = run_task(run_module, name='ci-deploy', permissions=['rooms:read', 'files:read', 'files:read'], state='active')
+    result = run_task(run_module, name='ci-deploy', permissions=['rooms:read', 'files:read', 'files:read'], state='active')
     assert result['changed'] is False
     assert client.calls == [('GET', 'keys', None)]
     assert result['api_key']['permissions'] == ['files:read', 'rooms:read']
@@ -40,7 +40,7 @@ def test_no_change_reads_once_and_writes_nothing(run_module, portal):
 
 def test_change_sends_only_differing_fields(run_module, portal):
     client = portal()
-    result, _ = run_task(run_module, name='ci-deploy', permissions=['files:read', 'rooms:read'], state='inactive')
+    result = run_task(run_module, name='ci-deploy', permissions=['files:read', 'rooms:read'], state='inactive')
     assert result['changed'] is True
     assert client.calls == [('GET', 'keys', None), ('PUT', 'keys/' + KEY_ID, {'isActive': False})]
     assert result['api_key']['is_active'] is False
@@ -48,7 +48,7 @@ def test_change_sends_only_differing_fields(run_module, portal):
 
 def test_task_without_state_never_reactivates(run_module, portal):
     client = portal([make_key(isActive=False)])
-    result, _ = run_task(run_module, name='renamed')
+    result = run_task(run_module, name='renamed')
     assert client.writes() == [('PUT', 'keys/' + KEY_ID, {'name': 'renamed'})]
     assert result['api_key']['is_active'] is False
 
@@ -56,7 +56,7 @@ def test_task_without_state_never_reactivates(run_module, portal):
 @pytest.mark.parametrize('stored', [None, [], ['*'], ['files:read', '*']])
 def test_full_access_equals_every_stored_form(run_module, portal, stored):
     client = portal([make_key(permissions=stored)])
-    result, _ = run_task(run_module, permissions=['*'])
+    result = run_task(run_module, permissions=['*'])
     assert result['changed'] is False
     assert client.writes() == []
     assert result['api_key']['permissions'] == ['*']
@@ -64,14 +64,14 @@ def test_full_access_equals_every_stored_form(run_module, portal, stored):
 
 def test_widening_to_full_access_sends_star(run_module, portal):
     client = portal()
-    result, _ = run_task(run_module, permissions=['*'])
+    result = run_task(run_module, permissions=['*'])
     assert client.writes() == [('PUT', 'keys/' + KEY_ID, {'permissions': ['*']})]
     assert result['api_key']['permissions'] == ['*']
 
 
 def test_check_mode_reports_change_and_diff_without_writing(run_module, portal):
     client = portal()
-    result, _ = run_task(run_module, check_mode=True, diff=True, name='new-name', state='inactive')
+    result = run_task(run_module, check_mode=True, diff=True, name='new-name', state='inactive')
     assert result['changed'] is True
     assert client.writes() == []
     assert result['diff'] == {
@@ -82,21 +82,21 @@ def test_check_mode_reports_change_and_diff_without_writing(run_module, portal):
 
 def test_check_mode_and_real_run_agree(run_module, portal):
     portal()
-    checked, _ = run_task(run_module, check_mode=True, diff=True, permissions=['files:write'])
+    checked = run_task(run_module, check_mode=True, diff=True, permissions=['files:write'])
     portal()
-    real, _ = run_task(run_module, diff=True, permissions=['files:write'])
+    real = run_task(run_module, diff=True, permissions=['files:write'])
     assert checked == real
 
 
 def test_diff_never_holds_a_secret(run_module, portal):
     portal([make_key(key='sk-' + 'b' * 64)])
-    result, _ = run_task(run_module, diff=True, name='x')
+    result = run_task(run_module, diff=True, name='x')
     assert 'sk-' not in repr(result)
 
 
 def test_key_id_is_compared_case_insensitively(run_module, portal):
     client = portal()
-    result, _ = run_task(run_module, key_id='{%s}' % KEY_ID.upper(), state='active')
+    result = run_task(run_module, key_id='{%s}' % KEY_ID.upper(), state='active')
     assert result['changed'] is False and client.writes() == []
 
 
@@ -110,27 +110,27 @@ def test_key_id_is_compared_case_insensitively(run_module, portal):
 ])
 def test_bad_input_fails_before_any_request(run_module, portal, options, words):
     client = portal()
-    result, _ = run_task(run_module, **options)
+    result = run_task(run_module, **options)
     assert result['failed'] and words in result['msg']
     assert client.calls == []
 
 
 def test_name_of_thirty_characters_is_fine(run_module, portal):
     client = portal()
-    result, _ = run_task(run_module, name='x' * 30)
+    result = run_task(run_module, name='x' * 30)
     assert result['changed'] is True and client.writes()[0][2] == {'name': 'x' * 30}
 
 
 def test_unknown_key_fails_without_put(run_module, portal):
     client = portal([make_key(id='11111111-2222-3333-4444-555555555555')])
-    result, _ = run_task(run_module, state='inactive')
+    result = run_task(run_module, state='inactive')
     assert result['failed'] and 'was not found' in result['msg'] and KEY_ID in result['msg']
     assert client.writes() == []
 
 
 def test_expired_key_that_needs_a_change_fails_with_date(run_module, portal):
     client = portal([make_key(expiresAt='2026-01-01T00:00:00.0000000Z')])
-    result, _ = run_task(run_module, name='renamed')
+    result = run_task(run_module, name='renamed')
     assert result['failed'] and 'expired on 2026-01-01T00:00:00.0000000Z' in result['msg']
     assert 'create a new one' in result['msg']
     assert client.writes() == []
@@ -138,41 +138,42 @@ def test_expired_key_that_needs_a_change_fails_with_date(run_module, portal):
 
 def test_expired_key_already_as_wanted_is_ok_with_a_warning(run_module, portal):
     client = portal([make_key(expiresAt='2026-01-01T00:00:00.0000000+03:00')])
-    result, warnings = run_task(run_module, name='ci-deploy')
+    result = run_task(run_module, name='ci-deploy')
+    warnings = result['warnings']
     assert result['changed'] is False and result['api_key']['expired'] is True
     assert client.writes() == [] and any('expired' in text for text in warnings)
 
 
 def test_false_answer_fails_and_reports_no_change(run_module, portal):
     portal(put_answer=False)
-    result, _ = run_task(run_module, state='inactive')
+    result = run_task(run_module, state='inactive')
     assert result['failed'] and result['changed'] is False
     assert 'refused' in result['msg'] and result['status'] == 200
 
 
 def test_unknown_scope_is_named_after_the_portal_refuses(run_module, portal):
     client = portal(put_error=DocSpaceError('PUT ... failed with HTTP 400: Permissions are not valid.', 400))
-    result, _ = run_task(run_module, permissions=['files:read', 'Files:Write'])
+    result = run_task(run_module, permissions=['files:read', 'Files:Write'])
     assert result['failed'] and "'Files:Write'" in result['msg'] and result['status'] == 400
     assert ('GET', 'keys/permissions', None) in client.calls
 
 
 def test_unknown_scope_fails_in_check_mode_too(run_module, portal):
     client = portal()
-    result, _ = run_task(run_module, check_mode=True, permissions=['files:delete'])
+    result = run_task(run_module, check_mode=True, permissions=['files:delete'])
     assert result['failed'] and "'files:delete'" in result['msg']
     assert client.writes() == []
 
 
 def test_portal_error_status_is_returned(run_module, portal):
     portal(put_error=DocSpaceError('PUT x failed with HTTP 403: not allowed.', 403))
-    result, _ = run_task(run_module, state='inactive')
+    result = run_task(run_module, state='inactive')
     assert result['failed'] and result['status'] == 403 and result['changed'] is False
 
 
 def test_auth_options_are_mutually_exclusive(run_module, portal):
     client = portal()
-    result, _ = run_task(run_module, auth_token='token')
+    result = run_task(run_module, auth_token='token')
     assert result['failed'] and 'mutually exclusive' in result['msg']
     assert client.calls == []
 
@@ -190,7 +191,7 @@ def test_connection_options_come_from_environment(run_module, portal, monkeypatc
     monkeypatch.setenv('DOCSPACE_TIMEOUT', '7')
     monkeypatch.setenv('DOCSPACE_RETRIES', '1')
     monkeypatch.setenv('DOCSPACE_VALIDATE_CERTS', 'false')
-    result, _ = run_module(docspace_api_key.main, {'key_id': KEY_ID})
+    result = run_module(docspace_api_key.main, {'key_id': KEY_ID})
     assert result['changed'] is False
     assert (seen['base_url'], seen['api_key'], seen['timeout'], seen['retries'], seen['validate_certs']) == \
         ('https://env.portal.test', 'sk-env', 7.0, 1, False)

@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key_info
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
-    CATALOGUE, KEY_ID, OTHER_USER, FakeClient, make_key)
+    CATALOGUE, OTHER_USER, FakeClient, make_key)
 
 CONNECTION = {'base_url': 'http://portal.test', 'api_key': 'sk-' + 'a' * 64}
 SOON = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=10, hours=1)).strftime('%Y-%m-%dT%H:%M:%S.0000000Z')
@@ -34,7 +34,7 @@ def client(monkeypatch):
 def listed(run_module, **options):
     args = dict(CONNECTION)
     args.update(options)
-    result, _ = run_module(docspace_api_key_info.main, args)
+    result = run_module(docspace_api_key_info.main, args)
     return result
 
 
@@ -57,10 +57,11 @@ def test_filters(run_module, client, options, expected):
 
 def test_audit_fields(run_module, client):
     result = listed(run_module)
-    soon, old, _, full = result['api_keys']
+    soon, old, theirs, full = result['api_keys']
     assert soon['expires_in_days_left'] == 10 and not soon['expired']
     assert old['expires_in_days_left'] == 0 and old['expired']
     assert full['expires_in_days_left'] is None and full['permissions'] == ['*']
+    assert theirs['created_by'] == {'id': OTHER_USER, 'display_name': 'Other'}
     assert result['available_permissions'] == CATALOGUE
     assert 'sk-' not in repr(result)
 
@@ -77,7 +78,7 @@ def test_current_key(run_module, client, monkeypatch):
 
 
 def test_current_needs_an_api_key(run_module, client):
-    result, _ = run_module(docspace_api_key_info.main, {'base_url': 'http://portal.test', 'auth_token': 't', 'current': True})
+    result = run_module(docspace_api_key_info.main, {'base_url': 'http://portal.test', 'auth_token': 't', 'current': True})
     assert result['failed'] and 'api_key' in result['msg'] and client.calls == []
 
 

@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
-    KEY_ID, ME, NEW_ID, OTHER_USER, SECRET, FakeClient, make_key)
+    KEY_ID, NEW_ID, OTHER_USER, SECRET, FakeClient, make_key)
 
 CONNECTION = {'base_url': 'http://portal.test', 'api_key': 'sk-' + 'a' * 64}
 THEIRS = {'id': OTHER_USER, 'displayName': 'Somebody else'}
@@ -35,34 +35,34 @@ def run_task(run_module, check_mode=False, diff=False, **options):
 
 def test_create_by_name_returns_the_secret_once(run_module, portal):
     client = portal([])
-    result, _ = run_task(run_module, name='ci-deploy', permissions=['files:read'], expires_in_days=30)
+    result = run_task(run_module, name='ci-deploy', permissions=['files:read'], expires_in_days=30)
     assert result['changed'] is True
     assert client.methods() == ['GET keys', 'POST keys']
     assert client.calls[1][2] == {'name': 'ci-deploy', 'permissions': ['files:read'], 'expiresInDays': 30}
     assert result['api_key']['key'] == SECRET and result['api_key']['id'] == NEW_ID
 
-    rerun, _ = run_task(run_module, name='ci-deploy', permissions=['files:read'])
+    rerun = run_task(run_module, name='ci-deploy', permissions=['files:read'])
     assert rerun['changed'] is False and 'key' not in rerun['api_key']
     assert client.methods()[2:] == ['GET keys', 'GET people/@self']
 
 
 def test_create_full_access_is_written_as_star(run_module, portal):
     client = portal([])
-    result, _ = run_task(run_module, name='full', permissions=['*'])
+    result = run_task(run_module, name='full', permissions=['*'])
     assert client.calls[1][2]['permissions'] == ['*'] and client.calls[1][2]['expiresInDays'] is None
     assert result['api_key']['permissions'] == ['*']
 
 
 def test_create_requires_permissions(run_module, portal):
     client = portal([])
-    result, _ = run_task(run_module, name='ci-deploy')
+    result = run_task(run_module, name='ci-deploy')
     assert result['failed'] and "['*'] for full access" in result['msg']
     assert client.writes() == []
 
 
 def test_create_inactive_creates_then_deactivates(run_module, portal):
     client = portal([])
-    result, _ = run_task(run_module, name='parked', permissions=['files:read'], state='inactive')
+    result = run_task(run_module, name='parked', permissions=['files:read'], state='inactive')
     assert client.writes() == [('POST', 'keys', {'name': 'parked', 'permissions': ['files:read'], 'expiresInDays': None}),
                                ('PUT', 'keys/' + NEW_ID, {'isActive': False})]
     assert result['api_key']['is_active'] is False and result['api_key']['key'] == SECRET
@@ -70,14 +70,14 @@ def test_create_inactive_creates_then_deactivates(run_module, portal):
 
 def test_create_inactive_that_cannot_be_deactivated_still_hands_over_the_secret(run_module, portal):
     portal([], put_error=DocSpaceError('PUT failed with HTTP 503: unavailable.', 503))
-    result, _ = run_task(run_module, name='parked', permissions=['files:read'], state='inactive')
+    result = run_task(run_module, name='parked', permissions=['files:read'], state='inactive')
     assert result['failed'] and result['changed'] is True
     assert result['api_key']['key'] == SECRET and 'could not deactivate' in result['msg']
 
 
 def test_check_mode_create_sends_nothing(run_module, portal):
     client = portal([])
-    result, _ = run_task(run_module, check_mode=True, diff=True, name='ci', permissions=['files:read'], expires_in_days=7)
+    result = run_task(run_module, check_mode=True, diff=True, name='ci', permissions=['files:read'], expires_in_days=7)
     assert result['changed'] is True and client.writes() == []
     assert result['api_key']['id'] is None and 'key' not in result['api_key']
     assert result['api_key']['expires_at'] is not None
@@ -86,7 +86,7 @@ def test_check_mode_create_sends_nothing(run_module, portal):
 
 def test_name_lookup_never_takes_over_another_users_key(run_module, portal):
     client = portal([make_key(name='shared-name', createBy=THEIRS)])
-    result, _ = run_task(run_module, name='shared-name', permissions=['files:read'])
+    result = run_task(run_module, name='shared-name', permissions=['files:read'])
     assert result['changed'] is True and [call[0] for call in client.writes()] == ['POST']
     assert result['api_key']['id'] == NEW_ID
 
@@ -94,27 +94,27 @@ def test_name_lookup_never_takes_over_another_users_key(run_module, portal):
 def test_two_own_keys_with_the_name_fail_listing_ids(run_module, portal):
     second = '22222222-0000-4000-8000-000000000000'
     client = portal([make_key(name='dup'), make_key(id=second, name='dup'), make_key(id=NEW_ID, name='dup', createBy=THEIRS)])
-    result, _ = run_task(run_module, name='dup', state='inactive')
+    result = run_task(run_module, name='dup', state='inactive')
     assert result['failed'] and KEY_ID in result['msg'] and second in result['msg'] and NEW_ID not in result['msg']
     assert 'key_id' in result['msg'] and client.writes() == []
 
 
 def test_key_id_with_name_renames_and_never_creates(run_module, portal):
     client = portal([])
-    result, _ = run_task(run_module, key_id=KEY_ID, name='x', permissions=['*'])
+    result = run_task(run_module, key_id=KEY_ID, name='x', permissions=['*'])
     assert result['failed'] and 'was not found' in result['msg'] and client.writes() == []
 
 
 def test_update_by_name(run_module, portal):
     client = portal()
-    result, _ = run_task(run_module, name='ci-deploy', state='inactive')
+    result = run_task(run_module, name='ci-deploy', state='inactive')
     assert result['changed'] and client.writes() == [('PUT', 'keys/' + KEY_ID, {'isActive': False})]
 
 
 @pytest.mark.parametrize('options', [{'key_id': KEY_ID}, {'name': 'ci-deploy'}])
 def test_absent_deletes(run_module, portal, options):
     client = portal()
-    result, _ = run_task(run_module, diff=True, state='absent', **options)
+    result = run_task(run_module, diff=True, state='absent', **options)
     assert result['changed'] is True and client.writes() == [('DELETE', 'keys/' + KEY_ID, None)]
     assert result['api_key']['id'] == KEY_ID and result['diff']['after'] == {}
 
@@ -122,19 +122,19 @@ def test_absent_deletes(run_module, portal, options):
 @pytest.mark.parametrize('options', [{'key_id': KEY_ID}, {'name': 'ci-deploy'}])
 def test_absent_when_gone_is_ok_and_sends_no_delete(run_module, portal, options):
     client = portal([])
-    result, _ = run_task(run_module, state='absent', **options)
+    result = run_task(run_module, state='absent', **options)
     assert result['changed'] is False and result['api_key'] is None and client.writes() == []
 
 
 def test_absent_in_check_mode(run_module, portal):
     client = portal()
-    result, _ = run_task(run_module, check_mode=True, key_id=KEY_ID, state='absent')
+    result = run_task(run_module, check_mode=True, key_id=KEY_ID, state='absent')
     assert result['changed'] is True and client.writes() == []
 
 
 def test_absent_leaves_another_users_key_of_that_name(run_module, portal):
     client = portal([make_key(createBy=THEIRS)])
-    result, _ = run_task(run_module, name='ci-deploy', state='absent')
+    result = run_task(run_module, name='ci-deploy', state='absent')
     assert result['changed'] is False and client.writes() == []
 
 
@@ -150,45 +150,46 @@ def test_delete_answered_500_after_it_went_through_is_changed(run_module, portal
             return [keys.pop()]
         return original_get(path)
     client.get = get
-    result, _ = run_task(run_module, key_id=KEY_ID, state='absent')
+    result = run_task(run_module, key_id=KEY_ID, state='absent')
     assert result['changed'] is True and client.methods() == ['GET keys', 'DELETE keys/' + KEY_ID, 'GET keys']
 
 
 def test_delete_answered_false_fails(run_module, portal):
     portal(delete_answers=[False])
-    result, _ = run_task(run_module, key_id=KEY_ID, state='absent')
+    result = run_task(run_module, key_id=KEY_ID, state='absent')
     assert result['failed'] and 'refused to delete' in result['msg'] and result['changed'] is False
 
 
 @pytest.mark.parametrize('days', [0, 366, -1])
 def test_expires_in_days_out_of_range(run_module, portal, days):
     client = portal([])
-    result, _ = run_task(run_module, name='x', permissions=['*'], expires_in_days=days)
+    result = run_task(run_module, name='x', permissions=['*'], expires_in_days=days)
     assert result['failed'] and 'from 1 to 365' in result['msg'] and client.calls == []
 
 
 def test_expiry_compares_with_original_lifetime(run_module, portal):
     key = make_key(createOn='2026-11-01T10:00:00.0000000Z', expiresAt='2026-12-31T10:00:00.0000000Z')
     client = portal([key])
-    same, _ = run_task(run_module, name='ci-deploy', expires_in_days=60, permissions=['files:read', 'rooms:read'])
+    same = run_task(run_module, name='ci-deploy', expires_in_days=60, permissions=['files:read', 'rooms:read'])
     assert same['changed'] is False
-    other, _ = run_task(run_module, name='ci-deploy', expires_in_days=30)
+    other = run_task(run_module, name='ci-deploy', expires_in_days=30)
     assert other['failed'] and 'created to expire after 60 day(s), not 30' in other['msg'] and 'create it again' in other['msg']
-    never, _ = run_task(run_module, key_id=KEY_ID, expires_in_days=30)
+    never = run_task(run_module, key_id=KEY_ID, expires_in_days=30)
     assert never['failed']
     assert client.writes() == []
 
 
 def test_key_that_never_expires_with_expires_in_days(run_module, portal):
     portal()
-    result, _ = run_task(run_module, key_id=KEY_ID, expires_in_days=30)
+    result = run_task(run_module, key_id=KEY_ID, expires_in_days=30)
     assert result['failed'] and 'never expires' in result['msg']
 
 
 def test_creation_that_timed_out_but_happened_is_adopted(run_module, portal):
     client = portal([], post_answers=[DocSpaceError('POST failed: no answer within the 30-second timeout.')],
                     appears_after_post_error=True)
-    result, warnings = run_task(run_module, name='ci', permissions=['files:read'])
+    result = run_task(run_module, name='ci', permissions=['files:read'])
+    warnings = result['warnings']
     assert result['changed'] is True and result['api_key']['id'] == NEW_ID and 'key' not in result['api_key']
     assert [call[0] for call in client.writes()] == ['POST']
     assert any('adopted' in text for text in warnings)
@@ -196,39 +197,39 @@ def test_creation_that_timed_out_but_happened_is_adopted(run_module, portal):
 
 def test_creation_that_failed_with_503_is_retried_once_it_is_sure(run_module, portal):
     client = portal([], post_answers=[DocSpaceError('POST failed with HTTP 503: unavailable.', 503)])
-    result, _ = run_task(run_module, name='ci', permissions=['files:read'])
+    result = run_task(run_module, name='ci', permissions=['files:read'])
     assert result['changed'] is True and result['api_key']['key'] == SECRET
     assert client.methods() == ['GET keys', 'POST keys', 'GET keys', 'GET people/@self', 'POST keys']
 
 
 def test_creation_that_failed_with_500_is_not_retried(run_module, portal):
     client = portal([], post_answers=[DocSpaceError('POST failed with HTTP 500: boom.', 500)])
-    result, _ = run_task(run_module, name='ci', permissions=['files:read'])
+    result = run_task(run_module, name='ci', permissions=['files:read'])
     assert result['failed'] and result['status'] == 500 and result['changed'] is False
     assert [call[0] for call in client.writes()] == ['POST']
 
 
 def test_creation_rate_limited_is_not_retried(run_module, portal):
     client = portal([], post_answers=[DocSpaceError('POST failed with HTTP 429: too many requests.', 429)] * 5)
-    result, _ = run_task(run_module, name='ci', permissions=['files:read'])
+    result = run_task(run_module, name='ci', permissions=['files:read'])
     assert result['failed'] and result['status'] == 429
     assert client.methods() == ['GET keys', 'POST keys']
 
 
 def test_creation_gives_up_after_retries(run_module, portal):
     client = portal([], post_answers=[DocSpaceError('POST failed with HTTP 502: bad gateway.', 502)] * 5)
-    result, _ = run_task(run_module, name='ci', permissions=['files:read'], retries=2)
+    result = run_task(run_module, name='ci', permissions=['files:read'], retries=2)
     assert result['failed'] and result['status'] == 502 and result['changed'] is False
     assert [call[0] for call in client.writes()] == ['POST'] * 3
 
 
 def test_creation_with_unknown_scope_names_it(run_module, portal):
     portal([], post_answers=[DocSpaceError('POST failed with HTTP 400: Permissions are not valid.', 400)])
-    result, _ = run_task(run_module, name='ci', permissions=['rooms:delete'])
+    result = run_task(run_module, name='ci', permissions=['rooms:delete'])
     assert result['failed'] and "'rooms:delete'" in result['msg']
 
 
 def test_key_id_or_name_is_required(run_module, portal):
     client = portal()
-    result, _ = run_task(run_module, state='absent')
+    result = run_task(run_module, state='absent')
     assert result['failed'] and 'key_id, name' in result['msg'] and client.calls == []
