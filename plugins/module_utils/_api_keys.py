@@ -119,6 +119,35 @@ def is_expired(key, now):
     return expires is not None and expires <= now
 
 
+# --- the shape of a listed key -------------------------------------------------------------------------------------
+
+# Fields the modules compute with, and the JSON type each must have when present (None counts as absent).
+KEY_FIELD_TYPES = (('name', str, 'a string'), ('isActive', bool, 'a boolean'), ('createBy', dict, 'an object'),
+                   ('createOn', str, 'a string'), ('expiresAt', str, 'a string'))
+
+
+def key_shape_problem(key):
+    """Why a listed key is not an API key object the modules can work with, or None."""
+    if not isinstance(key.get('id'), str):
+        return 'its id is not a string'
+    for field, kind, described in KEY_FIELD_TYPES:
+        if key.get(field) is not None and not isinstance(key[field], kind):
+            return 'its %s is not %s' % (field, described)
+    permissions = key.get('permissions')
+    if permissions is not None and not (isinstance(permissions, list) and all(isinstance(scope, str) for scope in permissions)):
+        return 'its permissions are not a list of scope names'
+    return None
+
+
+def malformed_key_message(keys, url):
+    """A message when a key in a GET /keys answer is not shaped like an API key, or None."""
+    for key in keys:
+        problem = key_shape_problem(key) if isinstance(key, dict) else None
+        if problem:
+            return 'GET %s answered a key that is not a DocSpace API key (%s); is base_url a DocSpace portal?' % (url, problem)
+    return None
+
+
 # --- finding keys --------------------------------------------------------------------------------------------------
 
 def find_key_by_id(keys, key_id):

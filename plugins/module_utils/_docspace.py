@@ -11,6 +11,7 @@ This module_util is private to the collection: its interface may change at any t
 from __future__ import annotations
 
 import json
+import math
 import re
 import traceback
 import warnings
@@ -71,10 +72,12 @@ def docspace_argument_rules(**module_rules):
 class DocSpaceError(Exception):
     """Any failure to get a usable answer from the portal, as one sentence plus the HTTP status if there was one."""
 
-    def __init__(self, message, status=None):
+    def __init__(self, message, status=None, timed_out=False):
         super().__init__(message)
         self.message = message
         self.status = status
+        # The request was sent and no answer came in time: the portal may still be carrying it out.
+        self.timed_out = timed_out
 
     def fail_kwargs(self):
         """Keyword arguments for AnsibleModule.fail_json()."""
@@ -87,8 +90,12 @@ class DocSpaceError(Exception):
 def api_root(base_url):
     """Return the portal's API root (…/api/2.0) for whatever form of the portal URL the user gave."""
     url = (base_url or '').strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ('http', 'https') or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ('http', 'https') and parts.hostname and (parts.port or True)
+    except ValueError:  # e.g. an unclosed IPv6 bracket or a port out of range
+        usable = False
+    if not usable:
         raise DocSpaceError('base_url must be an http:// or https:// URL of the portal, for example https://portal.example.com; got %r.'
                             % public_url(url))
     path = parts.path.rstrip('/')
@@ -115,6 +122,22 @@ def authorization_header(api_key=None, auth_token=None):
     if auth_token:
         return auth_token.strip()
     return None
+
+
+def header_problem(value):
+    """Why a credential cannot be sent in the Authorization header, or None (never quoting it: it is a secret)."""
+    try:
+        value.encode('latin-1')
+    except UnicodeEncodeError:
+        return 'contains characters that cannot be sent in an HTTP header; check for pasted quotes or invisible characters.'
+    if any(char in value for char in '\r\n\0'):
+        return 'contains a line break or NUL character, which cannot be sent in an HTTP header.'
+    return None
+
+
+def basic_auth_text(text):
+    """A user name or password for HTTP Basic: requests encodes text as Latin-1, so anything beyond ASCII goes as UTF-8."""
+    return text if text.isascii() else text.encode('utf-8')
 
 
 def make_retry(retries):
@@ -183,7 +206,7 @@ def describe_body(text):
     if looks_like_html(text):
         return 'an HTML page'
     if parse_json(text) is not NOT_JSON:
-        return 'JSON that is not a DocSpace answer'
+        return 'JSON of another shape'
     return 'a body that is not JSON (%d bytes)' % len(text.encode('utf-8', 'replace'))
 
 
@@ -226,7 +249,7 @@ def read_answer(status, text, method, url):
     if 200 <= status < 300:
         if isinstance(data, dict) and 'response' in data:
             return data['response']
-        raise DocSpaceError('%s answered HTTP %d with %s, not a DocSpace API answer; check that base_url is the portal URL '
+        raise DocSpaceError('%s answered HTTP %d with %s instead of a DocSpace API answer; check that base_url is the portal URL '
                             '(a login page or a proxy may be in the way).' % (where, status, describe_body(text)), status)
     message = portal_message(data)
     meaning = STATUS_MEANINGS.get(status)
@@ -245,17 +268,23 @@ class DocSpaceClient:
     def __init__(self, base_url, api_key=None, auth_token=None, username=None, password=None,
                  validate_certs=True, ca_path=None, timeout=30, retries=3):
         self.root = api_root(base_url)
+        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout > 0):
+            raise DocSpaceError('timeout must be a positive number of seconds; got %r.' % (timeout,))
         self.timeout = timeout
+        self.retries = max(0, retries)
         self.session = requests.Session()
         self.session.headers['User-Agent'] = USER_AGENT
         self.session.headers['Accept'] = 'application/json'
         header = authorization_header(api_key, auth_token)
         if header:
+            problem = header_problem(header)
+            if problem:
+                raise DocSpaceError('%s %s' % ('api_key' if api_key else 'auth_token', problem))
             self.session.headers['Authorization'] = header
         elif username:
-            self.session.auth = (username, password or '')
+            self.session.auth = (basic_auth_text(username), basic_auth_text(password or ''))
         self.session.verify = (ca_path or True) if validate_certs else False
-        adapter = HTTPAdapter(max_retries=make_retry(max(0, retries)))
+        adapter = HTTPAdapter(max_retries=make_retry(self.retries))
         self.session.mount('http://', adapter)
         self.session.mount('https://', adapter)
 
@@ -285,7 +314,9 @@ class DocSpaceClient:
         try:
             answer = self.session.request(method, url, json=body, timeout=self.timeout)
         except requests.exceptions.RequestException as exc:
-            raise DocSpaceError(transport_error_message(exc, method, url, self.timeout)) from None
+            retried = self.retries if method in RETRY_METHODS else 0
+            raise DocSpaceError(transport_error_message(exc, method, url, self.timeout, retried),
+                                timed_out=is_read_timeout(exc)) from None
         return read_answer(answer.status_code, answer.text, method, url)
 
     def get(self, path):
@@ -301,19 +332,27 @@ class DocSpaceClient:
         return self.call('DELETE', path)
 
 
-def transport_error_message(exc, method, url, timeout):
+def transport_error_message(exc, method, url, timeout, retried=0):
     """One sentence for a request that got no HTTP answer (exception text can be long; the URL is named)."""
     where = '%s %s' % (method, public_url(url))
     if isinstance(exc, requests.exceptions.SSLError):
         return ('%s failed: the TLS certificate of the portal could not be verified; set ca_path to its CA bundle '
                 '(or validate_certs to false for a test portal).' % where)
     if isinstance(exc, requests.exceptions.Timeout) or 'timed out' in str(exc).lower():
-        return '%s failed: no answer within the %g-second timeout (after retries).' % (where, timeout)
+        tries = ' (%d attempts)' % (retried + 1) if retried else ''
+        return '%s failed: no answer within the %g-second timeout%s.' % (where, timeout, tries)
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
         return '%s failed: the answer was cut short (the connection broke while it was being read).' % where
     if isinstance(exc, requests.exceptions.ConnectionError):
         return '%s failed: could not connect to the portal (%s).' % (where, connection_reason(exc))
     return '%s failed: %s.' % (where, type(exc).__name__)
+
+
+def is_read_timeout(exc):
+    """True when the request went out and no answer came within the timeout (not when connecting timed out)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False
+    return isinstance(exc, requests.exceptions.Timeout) or 'read timed out' in str(exc).lower()
 
 
 def connection_reason(exc):

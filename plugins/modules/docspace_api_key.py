@@ -86,7 +86,8 @@ notes:
   - DocSpace key names are not unique. To rotate a key, delete it (O(state=absent)) and create it again.
   - A creation that times out or fails with a server error may have happened anyway; the module then lists the keys
     again and adopts a key of that name that appeared, rather than creating a second one. The secret of an adopted key
-    cannot be shown.
+    cannot be shown. After a time-out (or HTTP 504) with no key of that name yet, the creation is not sent again (the
+    portal may still be making the key) and the task fails saying so.
   - B(The secret of a new key is in the task result.) Set C(no_log) to V(true) on the task, and store
     RV(api_key.key) straight into a vault or secret store.
 seealso:
@@ -236,6 +237,7 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys impo
     is_expired,
     key_view,
     keys_named,
+    malformed_key_message,
     name_problem,
     own_keys,
     permissions_problem,
@@ -300,6 +302,9 @@ def list_keys(client):
     if not isinstance(keys, list):
         raise DocSpaceError('GET %s answered something other than a list of keys; is base_url a DocSpace portal?'
                             % client.url('keys'))
+    malformed = malformed_key_message(keys, client.url('keys'))
+    if malformed:
+        raise DocSpaceError(malformed)
     return keys
 
 
@@ -376,6 +381,11 @@ def post_key(module, client, body, known_keys, caller):
                 module.warn('Creating API key %r failed (%s) but the key was made; it is adopted, and its secret cannot be '
                             'shown again: delete and re-create it if you need the secret.' % (body['name'], exc.message))
                 return adopted, False
+            if exc.timed_out or exc.status == 504:
+                # The portal may still be making the key: another POST could make a second one.
+                raise DocSpaceError('%s The portal may still create API key %r, so the creation is not sent again: run the '
+                                    'task again to find it (its secret cannot be shown then; delete and re-create it if you '
+                                    'need the secret).' % (exc.message, body['name']), exc.status) from None
             if exc.status not in RETRIED_CREATION_STATUSES or attempt == attempts - 1:
                 raise
             time.sleep(BACKOFF_FACTOR * (2 ** attempt))

@@ -167,6 +167,7 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys impo
     days_left,
     describe_key,
     is_expired,
+    malformed_key_message,
     utc_now,
 )
 
@@ -216,6 +217,9 @@ def read_keys(client, current):
     if not isinstance(keys, list):
         raise DocSpaceError('GET %s answered something other than a list of keys; is base_url a DocSpace portal?'
                             % client.url('keys'))
+    malformed = malformed_key_message(keys, client.url('keys/@self' if current else 'keys'))
+    if malformed:
+        raise DocSpaceError(malformed)
     return [key for key in keys if isinstance(key, dict)]
 
 

@@ -1505,6 +1505,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     server_version = "DocSpaceEmulator/1.0"
+    # Headers and body go out in separate writes; without TCP_NODELAY every answer waits ~40 ms for delayed ACKs.
+    disable_nagle_algorithm = True
 
     def version_string(self):
         """The Server header."""

@@ -114,10 +114,10 @@ def test_html_pages_are_named_never_shown(status):
 
 @pytest.mark.parametrize('body, words', [
     ('{"response": [1, 2', 'not JSON'),
-    ('{"items": []}', 'JSON that is not a DocSpace answer'),
-    ('[1, 2]', 'JSON that is not a DocSpace answer'),
+    ('{"items": []}', 'JSON of another shape'),
+    ('[1, 2]', 'JSON of another shape'),
     ('', 'an empty body'),
-    ('null', 'JSON that is not a DocSpace answer'),
+    ('null', 'JSON of another shape'),
 ])
 def test_success_status_without_docspace_json(body, words):
     with pytest.raises(ds.DocSpaceError, match=words):
