@@ -13,6 +13,9 @@ VENVS_DIR="${CACHE_DIR}/venvs"
 BUILD_ROOT="${CACHE_DIR}/build"
 BUILD_DIR="${BUILD_ROOT}/ansible_collections/${COLLECTION_NAMESPACE}/${COLLECTION_NAME}"
 TEST_REQUIREMENTS="${REPO_ROOT}/tests/requirements-test.txt"
+TOOLS_REQUIREMENTS="${REPO_ROOT}/tests/requirements-tools.txt"
+TOOLS_CORE=2.19
+TOOLS_PYTHON=3.11
 EMULATOR_SCRIPT="tests/emulator/docspace_emulator.py"
 EMULATOR_REQUIREMENTS="${REPO_ROOT}/tests/emulator/requirements.txt"
 GET_PIP_REPLACEMENT="${REPO_ROOT}/scripts/ansible_test_get_pip.py"
@@ -65,23 +68,25 @@ core_pin() {
     esac
 }
 
-# Python minor version used for each ansible-core minor version: the oldest
-# controller Python it supports.
+# Controller Python used for each ansible-core minor version: one it supports,
+# chosen so that the matrix covers every controller Python installed here
+# (3.10 to 3.13).
 core_python_version() {
     case "$1" in
         2.16 | 2.17) echo 3.10 ;;
         2.18 | 2.19) echo 3.11 ;;
-        2.20 | 2.21) echo 3.12 ;;
+        2.20) echo 3.12 ;;
+        2.21) echo 3.13 ;;
         *) return 1 ;;
     esac
 }
 
 # Full path of a Python interpreter for a minor version such as 3.12: pyenv's
 # build when present (its shims only work for the global version), else
-# pythonX.Y from PATH.
-find_python() {
+# pythonX.Y from PATH; nothing (and status 1) when there is none.
+locate_python() {
     local version="$1" pyenv_root candidate
-    pyenv_root="$(pyenv root 2>/dev/null || echo "${HOME}/.pyenv")"
+    pyenv_root="$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-${HOME}/.pyenv}")"
     for candidate in "${pyenv_root}/versions/${version}".*/bin/python3; do
         if [[ -x "${candidate}" ]]; then
             echo "${candidate}"
@@ -89,8 +94,18 @@ find_python() {
         fi
     done
     candidate="$(command -v "python${version}" || true)"
-    [[ -n "${candidate}" ]] || die "no Python ${version} found (looked in ${pyenv_root}/versions and PATH)"
-    echo "${candidate}"
+    # a pyenv shim of a version that is not installed fails when run
+    if [[ -n "${candidate}" ]] && "${candidate}" -c '' 2>/dev/null; then
+        echo "${candidate}"
+        return 0
+    fi
+    return 1
+}
+
+# Like locate_python, but a missing interpreter is an error.
+find_python() {
+    local version="$1"
+    locate_python "${version}" || die "no Python ${version} found (looked in pyenv's versions and PATH)"
 }
 
 # ---------------------------------------------------------------- virtual environments
@@ -100,7 +115,7 @@ venv_dir() {
     echo "${VENVS_DIR}/core-${core}-py$(core_python_version "${core}")"
 }
 
-# Requirement files installed into every venv (the emulator's when present).
+# Requirement files installed into every test venv (the emulator's when present).
 requirement_files() {
     echo "${TEST_REQUIREMENTS}"
     if [[ -f "${EMULATOR_REQUIREMENTS}" ]]; then
@@ -108,31 +123,34 @@ requirement_files() {
     fi
 }
 
-# Hash of everything that determines a venv's content.
-venv_fingerprint() {
-    local core="$1" python="$2" file
-    {
+# make_venv DIR PYTHON CORE [REQUIREMENT_FILE]...: create (or reuse, when
+# nothing that determines its content changed) a venv in DIR with the
+# interpreter PYTHON, the pinned ansible-core release of the minor version CORE
+# and the requirement files; print DIR.
+make_venv() {
+    local dir="$1" python="$2" core="$3" stamp fingerprint file lock_fd
+    shift 3
+    local -a requirement_args=()
+    for file in "$@"; do
+        requirement_args+=(-r "${file}")
+    done
+    stamp="${dir}/.requirements-stamp"
+    fingerprint="$({
         echo "ansible-core==$(core_pin "${core}")"
         "${python}" -c 'import sys; print(sys.version)'
-        while IFS= read -r file; do
+        for file in "$@"; do
             echo "# ${file#"${REPO_ROOT}/"}"
             cat "${file}"
-        done < <(requirement_files)
-    } | sha256sum | cut -d' ' -f1
-}
+        done
+    } | sha256sum | cut -d' ' -f1)"
 
-# Create (or reuse, when its pins did not change) the venv for an ansible-core
-# minor version; print its directory.
-ensure_venv() {
-    local core="$1" python dir stamp fingerprint
-    local -a requirement_args=()
-    python="$(find_python "$(core_python_version "${core}")")"
-    dir="$(venv_dir "${core}")"
-    stamp="${dir}/.requirements-stamp"
-    fingerprint="$(venv_fingerprint "${core}" "${python}")"
-
+    # parallel jobs of scripts/test.sh may need the same venv: one makes it
+    mkdir -p "${dir%/*}"
+    exec {lock_fd}>"${dir}.lock"
+    flock "${lock_fd}"
     if [[ -f "${stamp}" && "$(cat "${stamp}")" == "${fingerprint}" && -x "${dir}/bin/python" ]]; then
         log "reusing venv ${dir#"${REPO_ROOT}/"} (requirements unchanged)"
+        exec {lock_fd}>&-
         echo "${dir}"
         return 0
     fi
@@ -140,17 +158,36 @@ ensure_venv() {
     log "creating venv ${dir#"${REPO_ROOT}/"} with ${python}"
     rm -rf "${dir}"
     "${python}" -m venv "${dir}" >&2
-    while IFS= read -r file; do
-        requirement_args+=(-r "${file}")
-    done < <(requirement_files)
     # pip's output only matters when it fails
     if ! "${dir}/bin/python" -m pip install --disable-pip-version-check \
-        "ansible-core==$(core_pin "${core}")" requests "${requirement_args[@]}" >"${dir}/pip-install.log" 2>&1; then
+        "ansible-core==$(core_pin "${core}")" "${requirement_args[@]}" >"${dir}/pip-install.log" 2>&1; then
         cat "${dir}/pip-install.log" >&2
         die "installing the requirements into ${dir#"${REPO_ROOT}/"} failed"
     fi
     echo "${fingerprint}" >"${stamp}"
+    exec {lock_fd}>&-
     echo "${dir}"
+}
+
+# Create (or reuse) the test venv of an ansible-core minor version; print its
+# directory.
+ensure_venv() {
+    local core="$1" file
+    local -a files=()
+    while IFS= read -r file; do
+        files+=("${file}")
+    done < <(requirement_files)
+    make_venv "$(venv_dir "${core}")" "$(find_python "$(core_python_version "${core}")")" "${core}" "${files[@]}"
+}
+
+# The venv of the collection tools (antsibull-docs, antsibull-changelog,
+# ansible-lint, galaxy-importer) with ansible-core TOOLS_CORE beside them.
+tools_venv_dir() {
+    echo "${VENVS_DIR}/tools-core-${TOOLS_CORE}-py${TOOLS_PYTHON}"
+}
+
+ensure_tools_venv() {
+    make_venv "$(tools_venv_dir)" "$(find_python "${TOOLS_PYTHON}")" "${TOOLS_CORE}" "${TOOLS_REQUIREMENTS}"
 }
 
 # Put a venv first on PATH so that ansible-test, ansible-playbook and
@@ -164,14 +201,11 @@ activate_venv() {
 
 # ---------------------------------------------------------------- build copy
 
-# Copy the collection's files (tracked plus new, untracked-but-not-ignored
-# ones) into a fresh .cache/build/ansible_collections/onlyoffice/docspace:
-# tests run on exactly what would be committed, and ansible-test needs the
-# collection under an ansible_collections/NAMESPACE/NAME directory.
-build_collection() {
-    log "copying collection into ${BUILD_DIR#"${REPO_ROOT}/"}"
-    rm -rf "${BUILD_ROOT}"
-    mkdir -p "${BUILD_DIR}"
+# export_collection DEST: copy the collection's files (tracked plus new,
+# untracked-but-not-ignored ones) into the directory DEST.
+export_collection() {
+    local dest="$1"
+    mkdir -p "${dest}"
     (
         cd "${REPO_ROOT}" || exit
         git ls-files -z --cached --others --exclude-standard |
@@ -182,8 +216,17 @@ build_collection() {
                 fi
             done |
             tar --create --file=- --no-recursion --null --files-from=- |
-            tar --extract --file=- --directory="${BUILD_DIR}"
+            tar --extract --file=- --directory="${dest}"
     )
+}
+
+# Copy the collection into a fresh .cache/build/ansible_collections/onlyoffice/docspace:
+# tests run on exactly what would be committed, and ansible-test needs the
+# collection under an ansible_collections/NAMESPACE/NAME directory.
+build_collection() {
+    log "copying collection into ${BUILD_DIR#"${REPO_ROOT}/"}"
+    rm -rf "${BUILD_ROOT}"
+    export_collection "${BUILD_DIR}"
     # ansible-test lists a collection's files with git when it finds a .git
     # directory above it (here: the project's, where .cache/ is ignored), so
     # the copy needs one of its own; untracked files count, no commit needed.
@@ -221,6 +264,30 @@ install_get_pip_workaround() {
         found=1
     done < <(ansible_test_pip_versions)
     [[ "${found}" == 1 ]] || die "could not find the pip version ansible-test bootstraps"
+}
+
+# Python versions (X.Y) that the active venv's ansible-test tests modules on
+# and that modules.python_requires of the given tests/config.yml allows,
+# oldest first, installed here or not.
+module_python_versions() {
+    python - "$1" <<'PYTHON'
+import sys
+
+import yaml
+from ansible_test._util.target.common.constants import CONTROLLER_PYTHON_VERSIONS, REMOTE_ONLY_PYTHON_VERSIONS
+from packaging.specifiers import SpecifierSet
+
+with open(sys.argv[1], encoding='utf-8') as handle:
+    config = yaml.safe_load(handle) or {}
+requires = str((config.get('modules') or {}).get('python_requires') or 'default')
+if requires == 'controller':
+    versions = list(CONTROLLER_PYTHON_VERSIONS)
+else:
+    versions = list(REMOTE_ONLY_PYTHON_VERSIONS) + list(CONTROLLER_PYTHON_VERSIONS)
+    if requires != 'default':
+        versions = [version for version in versions if version in SpecifierSet(requires)]
+print('\n'.join(versions))
+PYTHON
 }
 
 # ---------------------------------------------------------------- external tools
