@@ -75,8 +75,8 @@ core_python_version() {
     case "$1" in
         2.16 | 2.17) echo 3.10 ;;
         2.18 | 2.19) echo 3.11 ;;
-        2.20) echo 3.12 ;;
-        2.21) echo 3.13 ;;
+        2.20) echo 3.13 ;;
+        2.21) echo 3.12 ;;
         *) return 1 ;;
     esac
 }
