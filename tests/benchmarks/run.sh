@@ -4,7 +4,7 @@
 #
 # usage: tests/benchmarks/run.sh [--quick] [bench.py options]
 #   (no option)  full run: writes docs/performance.md and docs/performance-keys.png
-#                (about 10 minutes on 2 cores)
+#                (14-16 minutes on 2 cores)
 #   --quick      smoke run (1 repetition, loops of 3, 10 keys; about 1 minute):
 #                proves every step still works; writes its doc and plot only
 #                into its work directory under .cache/bench/
