@@ -513,10 +513,29 @@ stage_docs() {
 }
 
 stage_lint() {
+    local log_file="${JOB_WORK}/ansible-lint.log" status=0 file missing=0
     activate_venv "$(tools_venv_dir)"
     # in the job's copy, never the project: ansible-lint may write .ansible/ where it runs
     cd "${JOB_DIR}"
-    ANSIBLE_COLLECTIONS_PATH="${JOB_ROOT}" ansible-lint --offline --profile production --strict --nocolor
+    ANSIBLE_COLLECTIONS_PATH="${JOB_ROOT}" ansible-lint --offline --profile production --strict --nocolor -vv \
+        >"${log_file}" 2>&1 || status=$?
+    # its verdict without the debug log (which lists what it examined)
+    grep -Ev '^(DEBUG|INFO) ' "${log_file}" >&2 || true
+    ((status == 0)) || return "${status}"
+    # every YAML file was linted, every playbook as a playbook
+    while IFS= read -r -d '' file; do
+        file="${file#./}"
+        if [[ "${file}" == examples/* ]] && ! grep -q "Examining ${file} of type playbook" "${log_file}"; then
+            log "ansible-lint did not lint ${file} as a playbook"
+            missing=1
+        elif ! grep -q "Examining ${file} of type" "${log_file}"; then
+            log "ansible-lint did not lint ${file}"
+            missing=1
+        fi
+    done < <(find . \( -path ./.git -o -path ./tests/output -o -path ./.ansible \) -prune -o \
+        -type f \( -name '*.yml' -o -name '*.yaml' \) -print0)
+    ((missing == 0)) || die "ansible-lint left files out (see above)"
+    log "ansible-lint examined every YAML file ($(grep -c 'Examining .* of type playbook' "${log_file}") playbooks)"
 }
 
 stage_galaxy_importer() {
