@@ -29,31 +29,8 @@ bench_venv_dir() {
 
 # Create (or reuse, when its pins did not change) the benchmark venv; print its directory.
 ensure_bench_venv() {
-    local python dir stamp fingerprint
-    python="$(find_python "$(core_python_version "${BENCH_CORE}")")"
-    dir="$(bench_venv_dir)"
-    stamp="${dir}/.requirements-stamp"
-    fingerprint="$({
-        echo "ansible-core==$(core_pin "${BENCH_CORE}")"
-        "${python}" -c 'import sys; print(sys.version)'
-        cat "${BENCH_REQUIREMENTS}"
-    } | sha256sum | cut -d' ' -f1)"
-
-    if [[ -f "${stamp}" && "$(cat "${stamp}")" == "${fingerprint}" && -x "${dir}/bin/python" ]]; then
-        log "reusing venv ${dir#"${REPO_ROOT}/"} (requirements unchanged)"
-        echo "${dir}"
-        return 0
-    fi
-    log "creating venv ${dir#"${REPO_ROOT}/"} with ${python}"
-    rm -rf "${dir}"
-    "${python}" -m venv "${dir}" >&2
-    if ! "${dir}/bin/python" -m pip install --disable-pip-version-check \
-        "ansible-core==$(core_pin "${BENCH_CORE}")" -r "${BENCH_REQUIREMENTS}" >"${dir}/pip-install.log" 2>&1; then
-        cat "${dir}/pip-install.log" >&2
-        die "installing the benchmark requirements into ${dir#"${REPO_ROOT}/"} failed"
-    fi
-    echo "${fingerprint}" >"${stamp}"
-    echo "${dir}"
+    make_venv "$(bench_venv_dir)" "$(find_python "$(core_python_version "${BENCH_CORE}")")" "${BENCH_CORE}" \
+        "${BENCH_REQUIREMENTS}"
 }
 
 main() {
