@@ -139,8 +139,10 @@ def key_shape_problem(key):
     return None
 
 
-def malformed_key_message(keys, url):
-    """A message when a key in a GET /keys answer is not shaped like an API key, or None."""
+def key_list_problem(keys, url):
+    """Why a GET /keys answer is not a list of API keys the modules can work with, or None."""
+    if not isinstance(keys, list):
+        return 'GET %s answered something other than a list of keys; is base_url a DocSpace portal?' % url
     for key in keys:
         problem = key_shape_problem(key) if isinstance(key, dict) else None
         if problem:

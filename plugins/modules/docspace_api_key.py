@@ -235,9 +235,9 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys impo
     expiry_mismatch_message,
     find_key_by_id,
     is_expired,
+    key_list_problem,
     key_view,
     keys_named,
-    malformed_key_message,
     name_problem,
     own_keys,
     permissions_problem,
@@ -299,12 +299,9 @@ class Caller:
 
 def list_keys(client):
     keys = client.get('keys')
-    if not isinstance(keys, list):
-        raise DocSpaceError('GET %s answered something other than a list of keys; is base_url a DocSpace portal?'
-                            % client.url('keys'))
-    malformed = malformed_key_message(keys, client.url('keys'))
-    if malformed:
-        raise DocSpaceError(malformed)
+    problem = key_list_problem(keys, client.url('keys'))
+    if problem:
+        raise DocSpaceError(problem)
     return keys
 
 

@@ -167,7 +167,7 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys impo
     days_left,
     describe_key,
     is_expired,
-    malformed_key_message,
+    key_list_problem,
     utc_now,
 )
 
@@ -209,17 +209,12 @@ def describe_for_audit(key, now):
 
 def read_keys(client, current):
     """The keys to filter: every key the caller can see, or only the one it authenticated with."""
-    if current:
-        key = client.get('keys/@self')
-        keys = [key] if isinstance(key, dict) else []
-    else:
-        keys = client.get('keys')
-    if not isinstance(keys, list):
-        raise DocSpaceError('GET %s answered something other than a list of keys; is base_url a DocSpace portal?'
-                            % client.url('keys'))
-    malformed = malformed_key_message(keys, client.url('keys/@self' if current else 'keys'))
-    if malformed:
-        raise DocSpaceError(malformed)
+    path = 'keys/@self' if current else 'keys'
+    answer = client.get(path)
+    keys = ([answer] if isinstance(answer, dict) else []) if current else answer
+    problem = key_list_problem(keys, client.url(path))
+    if problem:
+        raise DocSpaceError(problem)
     return [key for key in keys if isinstance(key, dict)]
 
 
