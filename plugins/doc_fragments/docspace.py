@@ -61,9 +61,9 @@ options:
     default: 30
   retries:
     description:
-      - How many times a read, update or delete is retried after a connection error, a time-out,
-        or an HTTP 429, 502, 503 or 504 answer, with exponential back-off and jitter,
-        honouring the portal's C(Retry-After) header.
+      - How many times a read, update or delete is retried after a connection error (including a connection that
+        the portal or a proxy closed without answering), a time-out, or an HTTP 429, 502, 503 or 504 answer, with
+        exponential back-off and jitter, honouring the portal's C(Retry-After) header.
       - A creation (C(POST)) is never retried blindly.
       - If not set, the value of the E(DOCSPACE_RETRIES) environment variable is used.
     type: int

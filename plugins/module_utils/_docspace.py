@@ -22,10 +22,13 @@ REQUESTS_IMPORT_ERROR = None
 try:
     import requests
     from requests.adapters import HTTPAdapter
+    from urllib3.exceptions import ProtocolError, ProxyError
     from urllib3.util.retry import Retry
 except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
+    Retry = object  # the modules fail with missing_required_lib('requests') before any retry policy is made
 
+from http.client import HTTPException
 from urllib.parse import urlsplit, urlunsplit
 
 COLLECTION_VERSION = '0.1.0'
@@ -156,9 +159,23 @@ def make_retry(retries):
         raise_on_redirect=False,
     )
     try:
-        return Retry(backoff_jitter=BACKOFF_JITTER, **kwargs)
+        return DocSpaceRetry(backoff_jitter=BACKOFF_JITTER, **kwargs)
     except TypeError:  # urllib3 < 2 has no jitter
-        return Retry(**kwargs)
+        return DocSpaceRetry(**kwargs)
+
+
+class DocSpaceRetry(Retry):
+    """urllib3's Retry, with a connection that an HTTP proxy dropped mid-request counted as a read error.
+
+    urllib3 reports a kept-alive connection that a forward proxy closed without answering as a ProxyError, which
+    Retry counts under 'other' (0 here: 'other' would re-send POST too). The same drop on a direct connection is a
+    ProtocolError: a read error, retried for GET, PUT and DELETE only. This makes the two cases the same.
+    """
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
+        if isinstance(error, ProxyError) and isinstance(getattr(error, 'original_error', None), (HTTPException, ConnectionError)):
+            error = ProtocolError('Connection aborted.', error.original_error)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -457,10 +457,17 @@ class _ProxyServer(socketserver.ThreadingTCPServer):
 
 
 class ForwardProxy:
-    """A tiny HTTP proxy on 127.0.0.1 that sends PROXIED_HOST (and 127.0.0.1) to 127.0.0.1 and logs what it forwarded."""
+    """A tiny HTTP proxy on 127.0.0.1 that sends PROXIED_HOST (and 127.0.0.1) to 127.0.0.1 and logs what it forwarded.
 
-    def __init__(self):
+    By default it answers one request per connection and says so (Connection: close). With drop_reused_once it keeps
+    connections open without saying anything, and the first request that comes on a reused connection is read and then
+    dropped unanswered, as by a proxy whose idle timeout fires just then; it is logged as ('DROPPED <method>', target).
+    """
+
+    def __init__(self, drop_reused_once=False):
         self.seen = []
+        self.keep_alive = drop_reused_once
+        self._drops_left = 1 if drop_reused_once else 0
         self._lock = threading.Lock()
         self._server = _ProxyServer(('127.0.0.1', 0), _ProxyHandler)
         self._server.proxy = self
@@ -476,6 +483,13 @@ class ForwardProxy:
         with self._lock:
             self.seen.append(entry)
 
+    def _take_drop(self):
+        with self._lock:
+            if self._drops_left:
+                self._drops_left -= 1
+                return True
+            return False
+
     @staticmethod
     def upstream(host_port):
         """A connection to the loopback port of host_port when the host is one this proxy knows, else None."""
@@ -484,8 +498,9 @@ class ForwardProxy:
             return None
         return socket.create_connection(('127.0.0.1', int(port)), timeout=30)
 
-    def serve(self, client, rfile):
-        """Forward one absolute-form request, or tunnel a CONNECT."""
+    @staticmethod
+    def read_request(rfile):
+        """(method, target, version, header lines, body) of the next request on the connection, or None."""
         request_line = rfile.readline(65537).decode('latin-1').rstrip('\r\n')
         headers = []
         while True:
@@ -495,33 +510,48 @@ class ForwardProxy:
             headers.append(line.decode('latin-1').rstrip('\r\n'))
         parts = request_line.split(' ')
         if len(parts) != 3:
-            return
-        method, target, version = parts
-        self.record((method, target))
-        if method == 'CONNECT':
-            upstream = self.upstream(target)
-            if upstream is None:
-                client.sendall(b'HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n')
+            return None
+        length = sum(int(header.partition(':')[2]) for header in headers if header.partition(':')[0].strip().lower() == 'content-length')
+        body = rfile.read(length) if length and parts[0] != 'CONNECT' else b''
+        return parts[0], parts[1], parts[2], headers, body
+
+    def serve(self, client, rfile):
+        """Forward absolute-form requests (one per connection unless keep_alive), or tunnel a CONNECT."""
+        served = 0
+        while True:
+            request = self.read_request(rfile)
+            if request is None:
                 return
-            # The client sends nothing more before this answer, so nothing is left in rfile's buffer.
-            client.sendall(b'HTTP/1.1 200 Connection established\r\n\r\n')
-            self.pipe(client, upstream)
+            method, target, version, headers, body = request
+            if served and self._take_drop():
+                self.record(('DROPPED ' + method, target))
+                return
+            self.record((method, target))
+            if method == 'CONNECT':
+                self.tunnel(client, target)
+                return
+            if not self.forward(client, method, target, version, headers, body) or not self.keep_alive:
+                return
+            served += 1
+
+    def tunnel(self, client, target):
+        upstream = self.upstream(target)
+        if upstream is None:
+            client.sendall(b'HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n')
             return
+        # The client sends nothing more before this answer, so nothing is left in rfile's buffer.
+        client.sendall(b'HTTP/1.1 200 Connection established\r\n\r\n')
+        self.pipe(client, upstream)
+
+    def forward(self, client, method, target, version, headers, body):
+        """Send one request upstream and its answer back; False when the host is not one this proxy knows."""
         url = urlsplit(target)
         upstream = self.upstream(url.netloc) if url.scheme == 'http' else None
         if upstream is None:
             client.sendall(b'HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
-            return
-        length = 0
-        forwarded = []
-        for header in headers:
-            name, _sep, value = header.partition(':')
-            name = name.strip().lower()
-            if name == 'content-length':
-                length = int(value)
-            if name not in ('connection', 'proxy-connection', 'proxy-authorization', 'keep-alive'):
-                forwarded.append(header)
-        body = rfile.read(length) if length else b''
+            return False
+        forwarded = [header for header in headers if header.partition(':')[0].strip().lower()
+                     not in ('connection', 'proxy-connection', 'proxy-authorization', 'keep-alive')]
         path = url.path + ('?' + url.query if url.query else '')
         head = '%s %s %s\r\n%s\r\nConnection: close\r\n\r\n' % (method, path, version, '\r\n'.join(forwarded))
         with upstream:
@@ -532,10 +562,13 @@ class ForwardProxy:
                 if not chunk:
                     break
                 answer += chunk
-        # One request per connection, and the client is told so (else it would send the next one into a closed socket).
         status_and_headers, separator, rest = answer.partition(b'\r\n\r\n')
         kept = [line for line in status_and_headers.split(b'\r\n') if not line.lower().startswith(b'connection:')]
-        client.sendall(b'\r\n'.join(kept + [b'Connection: close']) + separator + rest)
+        # One request per connection, and the client is told so (else it would send the next one into a closed socket);
+        # a keep-alive proxy says nothing, and the client may send the next request on the same connection.
+        ending = [] if self.keep_alive else [b'Connection: close']
+        client.sendall(b'\r\n'.join(kept + ending) + separator + rest)
+        return True
 
     @staticmethod
     def pipe(client, upstream):

@@ -111,6 +111,7 @@ class Scenario:  # pylint: disable=too-many-instance-attributes
     emulator: str = 'http'          # 'https': the HTTPS emulator whose CA is {ca_path}
     fresh_emulator: bool = False    # a throw-away emulator: delayed answers must not reach the next scenario
     proxy: bool = False             # a forward proxy at {proxy_url}; the scenario fails unless it forwarded something
+    proxy_drops: bool = False       # that proxy keeps connections open and drops the first request on a reused one
     target: dict = dataclasses.field(default_factory=lambda: dict(TARGET))
     expect: str = 'changed'         # ok, changed or failed
     message: tuple = ()             # fragments msg must contain
@@ -403,6 +404,16 @@ def _transport():
                  'HTTP_PROXY=a loopback proxy; base_url http://%s:port (a name only the proxy resolves)' % harness.PROXIED_HOST,
                  UPDATE, proxy=True, env=dict(HTTP_PROXY='{proxy_url}'), connection=dict(base_url='http://%s:{port}' % harness.PROXIED_HOST),
                  writes=('PUT 200',), final=dict(isActive=False)),
+        Scenario('proxy-drops-kept-alive', 'tls and proxies',
+                 'HTTP_PROXY=a keep-alive proxy that drops the PUT sent on the connection the GET used, unanswered',
+                 UPDATE, proxy=True, proxy_drops=True, env=dict(HTTP_PROXY='{proxy_url}'),
+                 connection=dict(base_url='http://%s:{port}' % harness.PROXIED_HOST), writes=('PUT 200',),
+                 final=dict(isActive=False)),
+        Scenario('proxy-drops-kept-alive-post', 'tls and proxies',
+                 'the same proxy drops the POST /keys (never forwarded): listed again, then sent again',
+                 CREATE, proxy=True, proxy_drops=True, env=dict(HTTP_PROXY='{proxy_url}'),
+                 connection=dict(base_url='http://%s:{port}' % harness.PROXIED_HOST), writes=('POST 200',),
+                 created_name=NEW_NAME, secret_returned=True),
         Scenario('https-proxy', 'tls and proxies',
                  'HTTPS_PROXY=a loopback proxy (CONNECT); base_url https://%s:port; ca_path' % harness.PROXIED_HOST,
                  UPDATE, emulator='https', proxy=True, env=dict(https_proxy='{proxy_url}'),
@@ -494,7 +505,7 @@ def run_scenario(bench, scenario):
         emulator = Emulator(**tls).start()
     bench.use(emulator)
     bench.reset()
-    proxy = harness.ForwardProxy() if scenario.proxy else None
+    proxy = harness.ForwardProxy(drop_reused_once=scenario.proxy_drops) if scenario.proxy else None
     try:
         return _run(bench, scenario, main, proxy)
     finally:
@@ -571,6 +582,8 @@ def evaluate(bench, outcome, args):  # pylint: disable=too-many-branches
                 problems.append('key %s is %r, not %r' % (field, after.get(field), wanted))
     if scenario.proxy and not outcome.proxied:
         problems.append('the proxy forwarded nothing')
+    if scenario.proxy_drops and not any(entry[0].startswith('DROPPED') for entry in outcome.proxied or ()):
+        problems.append('the proxy dropped no request')
     secrets = every_secret(bench, [str(args.get(option) or '') for option in ('api_key', 'auth_token', 'password')])
     problems.extend('secret %s in the result' % leak for leak in harness.secrets_outside_return_key(result, secrets))
     agents = sorted(set(str(entry.get('user_agent')) for entry in log) - {harness.client_module().USER_AGENT})

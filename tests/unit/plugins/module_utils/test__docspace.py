@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+from http.client import RemoteDisconnected
 
 import pytest
 import requests
+from urllib3.exceptions import NewConnectionError, ProtocolError, ProxyError
 
 from ansible_collections.onlyoffice.docspace.plugins.module_utils import _docspace as ds
 
@@ -131,6 +133,31 @@ def test_retry_policy():
     assert 'POST' not in retry.allowed_methods and {'GET', 'PUT', 'DELETE'} <= set(retry.allowed_methods)
     assert retry.respect_retry_after_header and retry.backoff_factor > 0
     assert not retry.raise_on_status
+
+
+DROPPED = RemoteDisconnected('Remote end closed connection without response')
+
+
+@pytest.mark.parametrize('method', ['GET', 'PUT', 'DELETE'])
+def test_a_connection_a_proxy_dropped_is_retried_like_a_direct_one(method):
+    """urllib3 calls it a ProxyError, which Retry would count under 'other' (0): the request would not be retried."""
+    retry = ds.make_retry(2)
+    after = retry.increment(method, URL, error=ProxyError('Unable to connect to proxy', DROPPED))
+    assert (after.read, after.other) == (1, 0)
+    direct = retry.increment(method, URL, error=ProtocolError('Connection aborted.', DROPPED))
+    assert direct.read == after.read
+
+
+def test_a_post_a_proxy_dropped_is_not_sent_again():
+    with pytest.raises(ProtocolError):
+        ds.make_retry(2).increment('POST', URL, error=ProxyError('Unable to connect to proxy', DROPPED))
+
+
+def test_a_proxy_that_cannot_be_reached_stays_a_connection_error():
+    """Nothing was sent, so urllib3 retries it as a connection error (for POST too); that must stay so."""
+    refused = NewConnectionError(None, 'Failed to establish a new connection: [Errno 111] Connection refused')
+    after = ds.make_retry(2).increment('POST', URL, error=ProxyError('Unable to connect to proxy', refused))
+    assert (after.connect, after.read, after.other) == (1, 2, 0)
 
 
 def make_client(**kwargs):
