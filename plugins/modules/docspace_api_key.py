@@ -21,6 +21,10 @@ description:
   - With O(name) and no O(key_id), the key is looked up among the caller's own keys and created
     (C(POST /api/2.0/keys)) when there is none. The new key's secret is returned once, in RV(api_key.key).
   - The portal cannot change an expired key, nor any key's expiry; the module fails with a message saying so.
+  - DocSpace has no conditional update, so tasks of this module that may write to the same portal from one machine
+    (several forks, or several C(ansible-playbook) processes) take turns, each holding a lock file in the temporary
+    directory from its read to its write. The last task to run decides the key's state, and each task reports what it
+    did. Tasks running on different machines are not coordinated. Check mode takes no lock.
 author:
   - onlyoffice.docspace maintainers (@onlyoffice)
 extends_documentation_fragment:
@@ -211,6 +215,7 @@ status:
   sample: 403
 '''
 
+import contextlib
 import json
 import time
 
@@ -246,6 +251,7 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys impo
     unknown_scopes,
     utc_now,
 )
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._portal_lock import portal_lock
 
 STATE_TO_ACTIVE = {'active': True, 'inactive': False, 'absent': None, None: None}
 # A creation that failed like this may have happened anyway: list the keys again before anything else.
@@ -467,13 +473,21 @@ def run(module, client):
     return update(module, client, key, now)
 
 
+def write_lock(module, client):
+    """The portal's lock for a run that may write (see _portal_lock); check mode writes nothing and needs none."""
+    if module.check_mode:
+        return contextlib.nullcontext()
+    return portal_lock(client.root, module.warn)
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            **docspace_argument_rules(required_one_of=[('key_id', 'name')]))
     check_inputs(module)
     client = DocSpaceClient.from_module(module)
     try:
-        result = run(module, client)
+        with write_lock(module, client):
+            result = run(module, client)
     except DocSpaceError as exc:
         module.fail_json(changed=False, **exc.fail_kwargs())
     module.exit_json(**result)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import tempfile
 
 import pytest
 
@@ -46,8 +47,12 @@ def _fail_json(self, msg, **kwargs):
 
 
 @pytest.fixture
-def run_module(monkeypatch):
-    """run_module(main, args, check_mode=False, diff=False) -> result dict, with the module's warnings in 'warnings'."""
+def run_module(monkeypatch, tmp_path):
+    """run_module(main, args, check_mode=False, diff=False) -> result dict, with the module's warnings in 'warnings'.
+
+    The temporary directory (where the module's portal lock lives) is tmp_path.
+    """
+    monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))
     monkeypatch.setattr(basic.AnsibleModule, 'exit_json', _exit_json)
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', _fail_json)
     for name in list(__import__('os').environ):

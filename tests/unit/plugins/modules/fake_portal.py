@@ -6,6 +6,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._portal_lock import lock_file_path
+
 CATALOGUE = ['*', '*:read', '*:write', 'accounts:read', 'accounts:write', 'accounts.self:read', 'accounts.self:write',
              'files:read', 'files:write', 'rooms:read', 'rooms:write']
 
@@ -27,6 +32,21 @@ def make_key(**overrides):
     return {name: value for name, value in key.items() if value is not None}
 
 
+def portal_lock_is_held(api_root):
+    """Whether some descriptor holds the module's lock for this portal (flock: a second open file cannot take it)."""
+    path = lock_file_path(api_root)
+    if not os.path.exists(path):
+        return False
+    descriptor = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
 ME = '66faa6e4-f133-11ea-b126-00ffeec8b4ef'
 OTHER_USER = '11111111-f133-11ea-b126-00ffeec8b4ef'
 SECRET = 'sk-' + '0123456789abcdef' * 4
@@ -40,7 +60,12 @@ def new_key(body):
 
 
 class FakeClient:
-    """Answers like a portal from self.keys; answers can be scripted per method as values or exceptions."""
+    """Answers like a portal from self.keys; answers can be scripted per method as values or exceptions.
+
+    lock_held lists, for every call, whether the portal lock of the module (_portal_lock) was held at that moment.
+    """
+
+    root = 'http://portal.test/api/2.0'
 
     def __init__(self, keys, put_answer=True, put_error=None, post_answers=None, delete_answers=None,
                  appears_after_post_error=False):
@@ -51,12 +76,17 @@ class FakeClient:
         self.delete_answers = list(delete_answers or [])
         self.appears_after_post_error = appears_after_post_error
         self.calls = []
+        self.lock_held = []
 
     def url(self, path):
-        return 'http://portal.test/api/2.0/' + path
+        return self.root + '/' + path
+
+    def record(self, method, path, body):
+        self.calls.append((method, path, body))
+        self.lock_held.append(portal_lock_is_held(self.root))
 
     def get(self, path):
-        self.calls.append(('GET', path, None))
+        self.record('GET', path, None)
         if path == 'keys':
             return list(self.keys)
         if path == 'keys/permissions':
@@ -66,13 +96,13 @@ class FakeClient:
         raise AssertionError('unexpected GET ' + path)
 
     def put(self, path, body):
-        self.calls.append(('PUT', path, body))
+        self.record('PUT', path, body)
         if self.put_error:
             raise self.put_error
         return self.put_answer
 
     def post(self, path, body):
-        self.calls.append(('POST', path, body))
+        self.record('POST', path, body)
         if self.post_answers:
             if self.appears_after_post_error:
                 self.keys.append(new_key(body))
@@ -82,7 +112,7 @@ class FakeClient:
         return created
 
     def delete(self, path):
-        self.calls.append(('DELETE', path, None))
+        self.record('DELETE', path, None)
         answer = self.delete_answers.pop(0) if self.delete_answers else True
         raise_if_error(answer)
         self.keys = [key for key in self.keys if not path.endswith(key['id'])]

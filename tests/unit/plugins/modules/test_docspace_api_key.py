@@ -9,7 +9,9 @@ import pytest
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
 
-from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import KEY_ID, FakeClient, make_key
+from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
+    KEY_ID, FakeClient, make_key, portal_lock_is_held,
+)
 
 CONNECTION = {'base_url': 'http://portal.test', 'api_key': 'sk-' + 'a' * 64}
 
@@ -44,6 +46,26 @@ def test_change_sends_only_differing_fields(run_module, portal):
     assert result['changed'] is True
     assert client.calls == [('GET', 'keys', None), ('PUT', 'keys/' + KEY_ID, {'isActive': False})]
     assert result['api_key']['is_active'] is False
+
+
+def test_a_run_holds_the_portal_lock_from_its_read_to_its_write(run_module, portal):
+    """Another task on this machine cannot read the key between this task's GET and PUT (see _portal_lock)."""
+    client = portal()
+    run_task(run_module, state='inactive')
+    assert [call[0] for call in client.calls] == ['GET', 'PUT'] and client.lock_held == [True, True]
+
+
+def test_check_mode_takes_no_lock(run_module, portal):
+    client = portal()
+    run_task(run_module, check_mode=True, state='inactive')
+    assert client.calls == [('GET', 'keys', None)] and client.lock_held == [False]
+
+
+def test_the_lock_is_released_when_the_task_fails(run_module, portal):
+    client = portal(put_error=DocSpaceError('PUT failed with HTTP 500', 500))
+    result = run_task(run_module, state='inactive')
+    assert result['failed'] and client.lock_held == [True, True]
+    assert not portal_lock_is_held(client.root)
 
 
 def test_task_without_state_never_reactivates(run_module, portal):
