@@ -31,7 +31,7 @@ except ImportError:
 from http.client import HTTPException
 from urllib.parse import urlsplit, urlunsplit
 
-COLLECTION_VERSION = '0.1.0'
+COLLECTION_VERSION = '0.2.0'
 USER_AGENT = 'onlyoffice.docspace-ansible/%s' % COLLECTION_VERSION
 API_PREFIX = '/api/2.0'
 

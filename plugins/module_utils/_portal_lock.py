@@ -8,7 +8,8 @@
 DocSpace has no conditional update (no ETag, no version number), and a task sends only the fields that differ from
 the key it read. Two tasks that read a key before either writes can therefore leave it in a mix of both wanted states.
 A task that may write holds this lock from before its read until after its write, so the second task reads what the
-first one wrote. The lock is a file in the temporary directory locked with flock(2): a process that dies releases it.
+first one wrote. The lock is a file in the temporary directory locked with flock(2): a process that dies releases it,
+and a task waits for it at most lock_timeout seconds.
 Tasks on other machines are not coordinated.
 
 This module_util is private to the collection: its interface may change at any time.
@@ -21,6 +22,19 @@ import fcntl
 import hashlib
 import os
 import tempfile
+import time
+
+FIRST_PAUSE = 0.01
+LONGEST_PAUSE = 0.2
+
+
+class LockTimeout(Exception):
+    """Another task held the portal's lock for longer than this task would wait."""
+
+    def __init__(self, path, waited):
+        super().__init__(path)
+        self.path = path
+        self.waited = waited
 
 
 def lock_file_path(api_root, directory=None):
@@ -44,24 +58,37 @@ def open_lock_file(path):
     return descriptor
 
 
-def take_lock(path):
-    """Wait for the lock and return the descriptor that holds it (closing it releases the lock)."""
+def take_lock(path, wait):
+    """Wait up to wait seconds for the lock; return the descriptor that holds it (closing it releases the lock)."""
     descriptor = open_lock_file(path)
+    deadline = time.monotonic() + wait
+    pause = FIRST_PAUSE
     try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
-    except OSError:
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return descriptor
+            except BlockingIOError:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise LockTimeout(path, wait) from None
+                time.sleep(min(pause, left))
+                pause = min(pause * 2, LONGEST_PAUSE)
+    except BaseException:
         os.close(descriptor)
         raise
-    return descriptor
 
 
 @contextlib.contextmanager
-def portal_lock(api_root, warn, directory=None):
-    """Hold the portal's lock for the body of the with statement; without a usable lock file, warn and go on."""
+def portal_lock(api_root, warn, wait, directory=None):
+    """Hold the portal's lock for the body of the with statement; without a usable lock file, warn and go on.
+
+    Raises LockTimeout when another task holds the lock for more than wait seconds.
+    """
     path = lock_file_path(api_root, directory)
     descriptor = None
     try:
-        descriptor = take_lock(path)
+        descriptor = take_lock(path, wait)
     except OSError as exc:
         warn('Could not lock %s (%s): tasks on this machine that change the same API key at the same time may mix '
              'their changes.' % (path, exc.strerror or exc))

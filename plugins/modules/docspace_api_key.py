@@ -23,8 +23,9 @@ description:
   - The portal cannot change an expired key, nor any key's expiry; the module fails with a message saying so.
   - DocSpace has no conditional update, so tasks of this module that may write to the same portal from one machine
     (several forks, or several C(ansible-playbook) processes) take turns, each holding a lock file in the temporary
-    directory from its read to its write. The last task to run decides the key's state, and each task reports what it
-    did. Tasks running on different machines are not coordinated. Check mode takes no lock.
+    directory from its read to its write and waiting at most O(lock_timeout) seconds for its turn. The last task to
+    run decides the key's state, and each task reports what it did. Tasks running on different machines are not
+    coordinated. Check mode takes no lock.
 author:
   - onlyoffice.docspace maintainers (@onlyoffice)
 extends_documentation_fragment:
@@ -75,6 +76,14 @@ options:
         lifetime it was created with (its expiry minus its creation date, in days), so a rerun days later is still
         V(ok); a different value fails, saying the key must be deleted and created again.
     type: int
+  lock_timeout:
+    description:
+      - How many seconds the task waits for its turn while other tasks on this machine change keys of the same
+        portal (see the description). When the time is up, the task fails without sending anything.
+      - V(0) fails at once when another task is changing keys of the portal.
+    type: float
+    default: 300
+    version_added: 0.2.0
   state:
     description:
       - V(active) enables the key, V(inactive) disables it (requests made with it are then refused).
@@ -217,6 +226,7 @@ status:
 
 import contextlib
 import json
+import math
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -227,6 +237,7 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace impo
     DocSpaceError,
     docspace_argument_rules,
     docspace_argument_spec,
+    public_url,
 )
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import (
     ambiguous_name_message,
@@ -251,7 +262,7 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys impo
     unknown_scopes,
     utc_now,
 )
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._portal_lock import portal_lock
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._portal_lock import LockTimeout, portal_lock
 
 STATE_TO_ACTIVE = {'active': True, 'inactive': False, 'absent': None, None: None}
 # A creation that failed like this may have happened anyway: list the keys again before anything else.
@@ -267,6 +278,7 @@ def argument_spec():
         permissions=dict(type='list', elements='str'),
         expires_in_days=dict(type='int'),
         state=dict(type='str', choices=['active', 'inactive', 'absent']),
+        lock_timeout=dict(type='float', default=300),
     )
     return spec
 
@@ -280,7 +292,7 @@ def check_inputs(module):
         except ValueError as exc:
             module.fail_json(msg=str(exc))
     for problem in (name_problem(params['name']), permissions_problem(params['permissions']),
-                    expires_in_days_problem(params['expires_in_days'])):
+                    expires_in_days_problem(params['expires_in_days']), lock_timeout_problem(params['lock_timeout'])):
         if problem:
             module.fail_json(msg=problem)
 
@@ -473,11 +485,23 @@ def run(module, client):
     return update(module, client, key, now)
 
 
+def lock_timeout_problem(seconds):
+    if not (math.isfinite(seconds) and seconds >= 0):
+        return 'lock_timeout must be a number of seconds, 0 or more; got %r.' % seconds
+    return None
+
+
 def write_lock(module, client):
     """The portal's lock for a run that may write (see _portal_lock); check mode writes nothing and needs none."""
     if module.check_mode:
         return contextlib.nullcontext()
-    return portal_lock(client.root, module.warn)
+    return portal_lock(client.root, module.warn, module.params['lock_timeout'])
+
+
+def lock_timeout_message(exc, client):
+    return ('Other tasks on this machine kept changing API keys of %s for the whole lock_timeout of %g seconds (lock file '
+            '%s), so nothing was sent; raise lock_timeout, or run fewer such tasks at once.'
+            % (public_url(client.root), exc.waited, exc.path))
 
 
 def main():
@@ -490,6 +514,8 @@ def main():
             result = run(module, client)
     except DocSpaceError as exc:
         module.fail_json(changed=False, **exc.fail_kwargs())
+    except LockTimeout as exc:
+        module.fail_json(changed=False, msg=lock_timeout_message(exc, client))
     module.exit_json(**result)
 
 

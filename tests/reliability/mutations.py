@@ -59,7 +59,7 @@ MUTANTS = (
     ('result shows the key as it was read', KEY_MODULE,
      '    return result_for(module, bool(changes), key, apply_update(key, changes), now)',
      '    return result_for(module, bool(changes), key, key, now)', 'two_playbooks'),
-    ('no lock from read to write', KEY_MODULE, '    return portal_lock(client.root, module.warn)',
+    ('no lock from read to write', KEY_MODULE, "    return portal_lock(client.root, module.warn, module.params['lock_timeout'])",
      '    return contextlib.nullcontext()', 'two_playbooks'),
     ('input checks skipped', KEY_MODULE, '    check_inputs(module)\n', '', 'bad_input'),
     ('unparsable base_url not caught', DOCSPACE, '    except ValueError:  # e.g. an unclosed IPv6 bracket',

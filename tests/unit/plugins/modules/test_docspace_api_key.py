@@ -4,10 +4,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._portal_lock import lock_file_path, take_lock
 
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
     KEY_ID, FakeClient, make_key, portal_lock_is_held,
@@ -66,6 +69,34 @@ def test_the_lock_is_released_when_the_task_fails(run_module, portal):
     result = run_task(run_module, state='inactive')
     assert result['failed'] and client.lock_held == [True, True]
     assert not portal_lock_is_held(client.root)
+
+
+def test_a_task_that_cannot_get_its_turn_fails_without_a_request(run_module, portal):
+    client = portal()
+    holder = take_lock(lock_file_path(client.root), 0)  # another task of this machine, in the middle of its change
+    try:
+        result = run_task(run_module, state='inactive', lock_timeout=0.1)
+    finally:
+        os.close(holder)
+    assert result['failed'] and result['changed'] is False and client.calls == []
+    assert 'lock_timeout of 0.1 seconds' in result['msg'] and 'nothing was sent' in result['msg']
+
+
+def test_check_mode_does_not_wait_for_the_lock(run_module, portal):
+    client = portal()
+    holder = take_lock(lock_file_path(client.root), 0)
+    try:
+        result = run_task(run_module, check_mode=True, state='inactive', lock_timeout=0)
+    finally:
+        os.close(holder)
+    assert result['changed'] is True and client.writes() == []
+
+
+@pytest.mark.parametrize('seconds', [-1, float('nan'), float('inf')])
+def test_lock_timeout_must_be_a_number_of_seconds(run_module, portal, seconds):
+    client = portal()
+    result = run_task(run_module, state='inactive', lock_timeout=seconds)
+    assert result['failed'] and 'lock_timeout must be' in result['msg'] and client.calls == []
 
 
 def test_task_without_state_never_reactivates(run_module, portal):
