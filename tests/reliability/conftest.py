@@ -38,11 +38,10 @@ def bench(session_bench):  # pylint: disable=redefined-outer-name
 
 
 @pytest.fixture(autouse=True)
-def no_connection_environment(monkeypatch):
+def no_connection_environment():
     """DOCSPACE_* and proxy variables of the shell running the tests never reach a module."""
-    for name in list(os.environ):
-        if name.startswith(harness.CONNECTION_ENV_PREFIXES) or name in harness.PROXY_ENV:
-            monkeypatch.delenv(name)
+    with harness.clean_environment():
+        yield
 
 
 @pytest.fixture

@@ -48,7 +48,6 @@ if EMULATOR_DIR not in sys.path:
 from docspace_emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 
-COLLECTION = 'onlyoffice.docspace'
 WRITE_METHODS = ('POST', 'PUT', 'DELETE')
 # Environment variables that change how a module connects; cleared around every run.
 CONNECTION_ENV_PREFIXES = ('DOCSPACE_',)
@@ -59,6 +58,11 @@ NET_STACK_MARKERS = ('   at ', 'ASC.', 'Microsoft.AspNetCore', '--- End of stack
 TRACEBACK_MARKERS = ('Traceback (most recent call last)', 'File "/')
 
 _COLLECTIONS_DIR = []
+
+
+def writes(log):
+    """The POST/PUT/DELETE entries of a request log (whatever the portal answered)."""
+    return [entry for entry in log if entry['method'] in WRITE_METHODS]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -143,10 +147,6 @@ class ModuleResult(dict):
             else:
                 texts.append(str(warning))
         return texts
-
-    def text(self):
-        """Everything the run produced, for secret scans."""
-        return '\n'.join((self.stdout, self.stderr, self.crash or ''))
 
 
 def _patch_module_args():
@@ -385,10 +385,6 @@ class Bench:
 
     def forget_requests(self):
         self.emulator.request_log.clear()
-
-    def writes(self):
-        """The POST/PUT/DELETE requests the portal saw (whatever it answered)."""
-        return [entry for entry in self.log() if entry['method'] in WRITE_METHODS]
 
 
 def describe_log(entries):

@@ -233,7 +233,7 @@ def check_task(bench, module, example):
     main = harness.module_main(module)
     result = harness.run_module(main, args, check_mode=example['check_mode'], diff=example.get('diff', False), env=OFFLINE_ENV)
     log = bench.log()
-    writes = [entry for entry in log if entry['method'] in harness.WRITE_METHODS]
+    writes = harness.writes(log)
     landed = [entry for entry in writes if entry['status'] is not None and 200 <= entry['status'] < 300]
     problems = []
     if result.crash or result.failed:
@@ -382,7 +382,7 @@ def check_keys_answer(bench, module, status, body, check_mode):
     args = dict(bench.connection(retries=0, timeout=5), **task)
     result = harness.run_module(harness.module_main(module), args, check_mode=check_mode, diff=True)
     problems = harness.problems_with_failure(result) if (result.crash or result.failed) else []
-    if check_mode and any(entry['method'] in harness.WRITE_METHODS for entry in bench.log()):
+    if check_mode and harness.writes(bench.log()):
         problems.append('check mode wrote')
     bench.emulator.faults.clear()
     return result.outcome, problems

@@ -23,6 +23,7 @@ import dataclasses
 import json
 import time
 
+import pytest
 from docspace_emulator import (  # pylint: disable=import-error
     NULL_REFERENCE,
     NULL_REFERENCE_MESSAGE,
@@ -447,6 +448,16 @@ def scenario_ids():
     return [scenario.title for scenario in SCENARIOS]
 
 
+def of_group(name):
+    """The scenarios of one group, in list order."""
+    return [scenario for scenario in SCENARIOS if scenario.group == name]
+
+
+def params(name):
+    """pytest parameters (id: the title) for the scenarios of one group."""
+    return [pytest.param(scenario, id=scenario.title) for scenario in of_group(name)]
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Running a scenario
 # ---------------------------------------------------------------------------------------------------------------------
@@ -561,7 +572,7 @@ def evaluate(bench, outcome, args):  # pylint: disable=too-many-branches
     problems.extend('msg shows %r' % fragment for fragment in scenario.hidden if fragment in result.message)
     if scenario.status is not None and result.get('status') != scenario.status:
         problems.append('status %r, not %r' % (result.get('status'), scenario.status))
-    writes = [write_line(entry) for entry in log if entry['method'] in harness.WRITE_METHODS]
+    writes = [write_line(entry) for entry in harness.writes(log)]
     if scenario.check_mode and writes:
         problems.append('check mode wrote: %s' % ', '.join(writes))
     if scenario.writes is not None and tuple(writes) != tuple(scenario.writes):

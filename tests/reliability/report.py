@@ -89,7 +89,7 @@ def outcome_label(outcome):
 def scenario_sections(bench):
     lines, failures = [], 0
     for group, title in GROUP_TITLES.items():
-        members = [scenario for scenario in scenarios.SCENARIOS if scenario.group == group]
+        members = scenarios.of_group(group)
         lines += ['', '### %s' % title, '', 'Test: `tests/reliability/%s`.' % TEST_OF_GROUP[group], '',
                   '| Scenario | Injected / given | Requests the portal saw | Outcome | Message | Verdict |',
                   '|---|---|---|---|---|---|']

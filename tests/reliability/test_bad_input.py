@@ -15,8 +15,7 @@ import pytest
 import reliability_scenarios as scenarios  # pylint: disable=import-error
 
 
-@pytest.mark.parametrize('scenario', [pytest.param(scenario, id=scenario.title) for scenario in scenarios.SCENARIOS
-                                      if scenario.group == 'bad input'])
+@pytest.mark.parametrize('scenario', scenarios.params('bad input'))
 def test_bad_input(session_bench, scenario):
     """Names, scopes, key ids, URLs, time-outs, credentials and options the module must refuse or normalize."""
     outcome = scenarios.run_scenario(session_bench, scenario)

@@ -16,32 +16,28 @@ import pytest
 import reliability_scenarios as scenarios  # pylint: disable=import-error
 
 
-def group(name):
-    return [pytest.param(scenario, id=scenario.title) for scenario in scenarios.SCENARIOS if scenario.group == name]
-
-
-@pytest.mark.parametrize('scenario', group('retries'))
+@pytest.mark.parametrize('scenario', scenarios.params('retries'))
 def test_retries_and_timeouts(session_bench, scenario):
     """429/502/503/504 and broken connections are retried within retries and timeout (honouring Retry-After); 500 is not."""
     outcome = scenarios.run_scenario(session_bench, scenario)
     assert not outcome.problems, outcome.problems
 
 
-@pytest.mark.parametrize('scenario', group('answers'))
+@pytest.mark.parametrize('scenario', scenarios.params('answers'))
 def test_every_answer_is_one_clear_message(session_bench, scenario):
     """Envelopes, empty bodies, HTML, cut or non-JSON bodies, JSON of the wrong shape: one line with the HTTP status."""
     outcome = scenarios.run_scenario(session_bench, scenario)
     assert not outcome.problems, outcome.problems
 
 
-@pytest.mark.parametrize('scenario', group('check mode'))
+@pytest.mark.parametrize('scenario', scenarios.params('check mode'))
 def test_check_mode_never_writes_under_faults(session_bench, scenario):
     """Check mode meets every kind of fault and never sends a POST, PUT or DELETE."""
     outcome = scenarios.run_scenario(session_bench, scenario)
     assert not outcome.problems, outcome.problems
 
 
-@pytest.mark.parametrize('scenario', group('creation'))
+@pytest.mark.parametrize('scenario', scenarios.params('creation'))
 def test_creation_is_never_sent_twice_blindly(session_bench, scenario):
     """POST faults (503, cut answer, time-out, reset, 500, 429, 504): never two keys of one name."""
     outcome = scenarios.run_scenario(session_bench, scenario)

@@ -44,7 +44,6 @@ def test_read_answer_only_raises_docspace_error(status, text):
        status=st.sampled_from([200, 200, 200, 200, 500]))
 def test_modules_survive_damaged_key_lists(session_bench, data, module, check_mode, status):
     """GET /keys answering random JSON, damaged keys or cut text: both modules end with a result or one clear failure."""
-    session_bench.use(session_bench.http)
     body = data.draw(props.keys_answers(), label='body')
     outcome, problems = props.check_keys_answer(session_bench, module, status, body, check_mode)
     assert not problems, (outcome, problems)

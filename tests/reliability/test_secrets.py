@@ -19,8 +19,7 @@ import reliability_playbooks as playbooks  # pylint: disable=import-error
 import reliability_scenarios as scenarios  # pylint: disable=import-error
 
 
-@pytest.mark.parametrize('scenario', [pytest.param(scenario, id=scenario.title) for scenario in scenarios.SCENARIOS
-                                      if scenario.group == 'secrets'])
+@pytest.mark.parametrize('scenario', scenarios.params('secrets'))
 def test_secrets_stay_out_of_results(session_bench, scenario):
     """API key, session token, password: none in the result or diff; a created secret only at api_key.key."""
     outcome = scenarios.run_scenario(session_bench, scenario)

@@ -16,8 +16,7 @@ import reliability_harness as harness  # pylint: disable=import-error
 import reliability_scenarios as scenarios  # pylint: disable=import-error
 
 
-@pytest.mark.parametrize('scenario', [pytest.param(scenario, id=scenario.title) for scenario in scenarios.SCENARIOS
-                                      if scenario.group == 'tls and proxies'])
+@pytest.mark.parametrize('scenario', scenarios.params('tls and proxies'))
 def test_tls_and_proxies(session_bench, scenario):
     """validate_certs and ca_path are applied; HTTP_PROXY and https_proxy are honoured (CONNECT for HTTPS)."""
     outcome = scenarios.run_scenario(session_bench, scenario)
