@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
 import io
 import json
@@ -220,7 +221,7 @@ class Collection:
         modules_dir = os.path.join(self.path, 'plugins', 'modules')
         self.modules = sorted(
             name[:-3] for name in os.listdir(modules_dir)
-            if name.endswith('.py') and not name.startswith('_') and name != '__init__.py'
+            if name.endswith('.py') and not name.startswith('_')
         )
         runtime = read_yaml(os.path.join(self.path, 'meta', 'runtime.yml')) or {}
         self.action_groups = {
@@ -267,11 +268,22 @@ def check_listing(collection: Collection) -> None:
                                                     '; ' + result.stderr.strip()))
 
 
+def stderr_problems(result: subprocess.CompletedProcess) -> list[str]:
+    """The lines of a command's stderr that count as problems (warnings, errors, deprecations)."""
+    return [line for line in result.stderr.splitlines() if line.strip().startswith(STDERR_PROBLEMS)]
+
+
+@functools.lru_cache(maxsize=None)
+def module_doc(fqcn: str) -> dict:
+    """ansible-doc --json of one module (fetched once per run)."""
+    return json.loads(run(['ansible-doc', '-t', 'module', '--json', fqcn]).stdout)[fqcn]
+
+
 def check_module(collection: Collection, module: str, plays: list) -> None:
     """Render one module with ansible-doc and check its examples."""
     fqcn = '%s.%s' % (collection.fqcn, module)
     rendered = run(['ansible-doc', '-t', 'module', fqcn])
-    problems = [line for line in rendered.stderr.splitlines() if line.strip().startswith(STDERR_PROBLEMS)]
+    problems = stderr_problems(rendered)
     missing = [section for section in ('EXAMPLES:', 'RETURN VALUES:') if section not in rendered.stdout]
     report(rendered.returncode == 0 and not problems and not missing, 'ansible-doc -t module %s' % fqcn,
            '; '.join(problems + ['no %s section' % section for section in missing]
@@ -279,9 +291,7 @@ def check_module(collection: Collection, module: str, plays: list) -> None:
     if rendered.returncode:
         return
 
-    as_json = run(['ansible-doc', '-t', 'module', '--json', fqcn])
-    doc = json.loads(as_json.stdout)[fqcn]
-    options = doc['doc'].get('options') or {}
+    doc = module_doc(fqcn)
     try:
         tasks = yaml.safe_load(doc.get('examples') or '')
     except yaml.YAMLError as error:
@@ -300,20 +310,18 @@ def check_module(collection: Collection, module: str, plays: list) -> None:
         if target is None:
             continue
         called += 1
-        target_options = options
-        if target != module:
-            target_json = run(['ansible-doc', '-t', 'module', '--json', '%s.%s' % (collection.fqcn, target)])
-            target_options = json.loads(target_json.stdout)['%s.%s' % (collection.fqcn, target)]['doc'].get(
-                'options') or {}
-        merged: dict = {}
         unknown_groups = [key for key in defaults if key.startswith('group/') and key not in collection.action_groups]
-        for key, values in defaults.items():
-            if key in collection.groups_of(target) or collection.module_of(key) == target:
-                merged.update(values)
-        merged.update(args)
-        error = validate_arguments(target, collection.import_path(target), untemplate(merged, target_options))
         if unknown_groups:
             error = 'module_defaults names unknown action group(s) %s' % unknown_groups
+        else:
+            target_options = module_doc('%s.%s' % (collection.fqcn, target))['doc'].get('options') or {}
+            groups = collection.groups_of(target)
+            merged: dict = {}
+            for key, values in defaults.items():
+                if key in groups or collection.module_of(key) == target:
+                    merged.update(values)
+            merged.update(args)
+            error = validate_arguments(target, collection.import_path(target), untemplate(merged, target_options))
         report(error is None, '%s example %r: arguments of %s' % (fqcn, task.get('name'), target), error or '')
     report(called > 0, '%s EXAMPLES call the module' % fqcn, '' if called else 'no example task uses it')
 
@@ -326,7 +334,7 @@ def check_syntax(plays: list[str], playbook: str | None) -> None:
             handle.write('---\n# EXAMPLES of every module, as written (made by scripts/check_module_docs.py)\n')
             handle.write('\n'.join(plays))
         result = run(['ansible-playbook', '--syntax-check', '-i', 'localhost,', path])
-        problems = [line for line in result.stderr.splitlines() if line.strip().startswith(STDERR_PROBLEMS)]
+        problems = stderr_problems(result)
         report(result.returncode == 0 and not problems, 'ansible-playbook --syntax-check (EXAMPLES of every module)',
                '\n'.join(problems) or (result.stderr.strip() if result.returncode else ''))
 

@@ -81,13 +81,17 @@ core_python_version() {
     esac
 }
 
+# pyenv's root directory (where it may not be on PATH: PYENV_ROOT or ~/.pyenv).
+pyenv_root() {
+    pyenv root 2>/dev/null || echo "${PYENV_ROOT:-${HOME}/.pyenv}"
+}
+
 # Full path of a Python interpreter for a minor version such as 3.12: pyenv's
 # build when present (its shims only work for the global version), else
 # pythonX.Y from PATH; nothing (and status 1) when there is none.
 locate_python() {
-    local version="$1" pyenv_root candidate
-    pyenv_root="$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-${HOME}/.pyenv}")"
-    for candidate in "${pyenv_root}/versions/${version}".*/bin/python3; do
+    local version="$1" candidate
+    for candidate in "$(pyenv_root)/versions/${version}".*/bin/python3; do
         if [[ -x "${candidate}" ]]; then
             echo "${candidate}"
             return 0
@@ -314,7 +318,8 @@ use_real_docspace() {
 }
 
 # Start the emulator from the build copy in the background; wait until it has
-# written its ready file.  Sets EMULATOR_PID and EMULATOR_READY_FILE.
+# written its ready file (atomically: write_ready_file renames a complete
+# file into place).  Sets EMULATOR_PID and EMULATOR_READY_FILE.
 start_emulator() {
     local work_dir="$1" deadline
     [[ -f "${BUILD_DIR}/${EMULATOR_SCRIPT}" ]] || die "${EMULATOR_SCRIPT} not found"
@@ -339,11 +344,6 @@ start_emulator() {
             cat "${work_dir}/emulator.log" >&2
             die "the emulator was not ready after ${EMULATOR_READY_TIMEOUT}s"
         fi
-        sleep 0.2
-    done
-    # the ready file may be written in more than one go: wait until it parses
-    until python -c 'import json, sys; json.load(open(sys.argv[1]))' "${EMULATOR_READY_FILE}" 2>/dev/null; do
-        ((SECONDS < deadline)) || die "the emulator's ready file is not valid JSON"
         sleep 0.2
     done
     log "emulator running (pid ${EMULATOR_PID}) at $(emulator_field url)"

@@ -337,23 +337,14 @@ job_install_get_pip_workaround() {
     HOME="${JOBS_HOME_ROOT}/${JOB}" install_get_pip_workaround
 }
 
-stage_emulator_pytest() {
-    local core="$1" status=0
+# stage_pytest CORE DIR: pytest over one test directory of the job's copy
+# (tests/emulator, tests/reliability); fails unless some test passed.
+stage_pytest() {
+    local core="$1" dir="$2"
+    local log_file="${JOB_WORK}/pytest-${dir##*/}.log"
     activate_venv "$(venv_dir "${core}")"
     cd "${JOB_DIR}"
-    PYTHONDONTWRITEBYTECODE=1 python -m pytest -p no:cacheprovider tests/emulator || status=$?
-    if ((status == 5)); then
-        log "pytest collected no tests in tests/emulator/ although test files exist"
-    fi
-    return "${status}"
-}
-
-stage_reliability() {
-    local core="$1"
-    local log_file="${JOB_WORK}/reliability.log"
-    activate_venv "$(venv_dir "${core}")"
-    cd "${JOB_DIR}"
-    PYTHONDONTWRITEBYTECODE=1 python -m pytest -p no:cacheprovider tests/reliability -q 2>&1 | tee "${log_file}"
+    PYTHONDONTWRITEBYTECODE=1 python -m pytest -p no:cacheprovider "${dir}" -q 2>&1 | tee "${log_file}"
     require_pytest_passes "${log_file}"
 }
 
@@ -422,27 +413,20 @@ stage_units() {
     require_pytest_passes "${log_file}"
 }
 
-# write_integration_config COLLECTION_DIR
-write_integration_config() {
-    local config="$1/tests/integration/integration_config.yml"
-    if use_real_docspace; then
-        log "integration against the real DocSpace at ${DOCSPACE_URL}"
-        python "${REPO_ROOT}/scripts/write_integration_config.py" "${config}"
-    else
-        python "${REPO_ROOT}/scripts/write_integration_config.py" "${config}" \
-            --emulator-ready-file "${EMULATOR_READY_FILE}"
-    fi
-}
-
 # run_integration CORE COLLECTION_DIR: ansible-test integration in a
 # collection directory, with the emulator unless a real DocSpace is given.
 run_integration() {
     local core="$1" collection_dir="$2"
+    local -a emulator_args=()
     trap stop_emulator EXIT
-    if ! use_real_docspace; then
+    if use_real_docspace; then
+        log "integration against the real DocSpace at ${DOCSPACE_URL}"
+    else
         start_emulator "${JOB_WORK}"
+        emulator_args=(--emulator-ready-file "${EMULATOR_READY_FILE}")
     fi
-    write_integration_config "${collection_dir}"
+    python "${REPO_ROOT}/scripts/write_integration_config.py" \
+        "${collection_dir}/tests/integration/integration_config.yml" "${emulator_args[@]}"
     cd "${collection_dir}"
     job_ansible_test integration --color no --python "$(core_python_version "${core}")"
 }
@@ -558,10 +542,6 @@ stage_galaxy_importer() {
 
 # ---------------------------------------------------------------- jobs
 
-has_unit_tests() {
-    [[ -n "$(find "${JOB_DIR}/tests/unit" -name 'test_*.py' -print -quit 2>/dev/null)" ]]
-}
-
 has_integration_targets() {
     [[ -n "$(find "${JOB_DIR}/tests/integration/targets" -mindepth 1 -maxdepth 1 -type d -print -quit 2>/dev/null)" ]]
 }
@@ -578,7 +558,7 @@ job_core() {
         return 0
     fi
     if stage_selected units; then
-        if has_unit_tests; then
+        if has_tests_in tests/unit; then
             run_stage "units core ${core}" stage_units "${core}"
         else
             skip_stage "units core ${core}" "no tests/unit/**/test_*.py"
@@ -627,14 +607,14 @@ job_once() {
     fi
     if stage_selected emulator; then
         if has_tests_in tests/emulator; then
-            run_stage "emulator pytest" stage_emulator_pytest "${core}"
+            run_stage "emulator pytest" stage_pytest "${core}" tests/emulator
         else
             skip_stage "emulator pytest" "no tests/emulator/test_*.py"
         fi
     fi
     if stage_selected reliability; then
         if has_tests_in tests/reliability; then
-            run_stage "reliability pytest" stage_reliability "${core}"
+            run_stage "reliability pytest" stage_pytest "${core}" tests/reliability
         else
             skip_stage "reliability pytest" "no tests/reliability/test_*.py"
         fi
@@ -782,7 +762,7 @@ main() {
     # the jobs' ansible-test runs get their own HOME: keep sharing pip's cache
     # and finding pyenv
     export PIP_CACHE_DIR="${PIP_CACHE_DIR:-${HOME}/.cache/pip}"
-    PYENV_ROOT="$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-${HOME}/.pyenv}")"
+    PYENV_ROOT="$(pyenv_root)"
     export PYENV_ROOT
 
     log "ansible-core versions: ${CORES[*]}; stages: ${STAGES[*]}; workers: ${JOBS}"
