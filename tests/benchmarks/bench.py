@@ -442,20 +442,21 @@ def capture_payloads(ansible, portal):
     keep_dir = os.path.join(ansible.work_dir, 'kept_payloads')
     shutil.rmtree(keep_dir, ignore_errors=True)
     tasks = [
-        dict(noop_task('capture|noop', portal, 1), loop=None),
-        dict(uri_task('capture|uri', portal, 1), loop=None),
+        noop_task('capture|noop', portal, 1),
+        uri_task('capture|uri', portal, 1),
         {'name': 'capture|info', INFO_MODULE: dict(connection(), key_id=portal.target_id)},
     ]
     for task in tasks:
         task.pop('loop', None)
     ansible.run('capture', tasks, dict(ANSIBLE_KEEP_REMOTE_FILES='1', ANSIBLE_REMOTE_TMP=keep_dir))
+    kind_of_payload = {'AnsiballZ_docspace_api_key.py': 'noop', 'AnsiballZ_uri.py': 'uri',
+                       'AnsiballZ_docspace_api_key_info.py': 'info'}
     found = {}
     for root, _dirs, files in os.walk(keep_dir):
         for name in files:
-            for kind, module in (('noop', 'docspace_api_key'), ('uri', 'uri'), ('info', 'docspace_api_key_info')):
-                if name == 'AnsiballZ_%s.py' % module:
-                    found[kind] = Payload(os.path.join(root, name))
-    missing = {'noop', 'uri', 'info'} - set(found)
+            if name in kind_of_payload:
+                found[kind_of_payload[name]] = Payload(os.path.join(root, name))
+    missing = set(kind_of_payload.values()) - set(found)
     if missing:
         raise BenchError('ANSIBLE_KEEP_REMOTE_FILES left no AnsiballZ file for %s in %s' % (sorted(missing), keep_dir))
     # two changing variants, run alternately: each run renames the change key
@@ -583,11 +584,8 @@ def run_benchmark(options):
                 by_rep[kind][parts[3]] = per_task[kind][-1]
                 requests[kind].append(len(record['requests']) / len(record['items']))
                 if index == 0:
-                    seen = []
-                    for method, path, _status in record['requests']:
-                        request = '%s %s' % (method, re.sub(r'[0-9a-f-]{36}', '{id}', path))
-                        if request not in seen:
-                            seen.append(request)
+                    seen = list(dict.fromkeys('%s %s' % (method, re.sub(r'[0-9a-f-]{36}', '{id}', path))
+                                              for method, path, _status in record['requests']))
                     results['requests'].setdefault(kind, []).append(seen)
             if payloads is None:
                 payloads = capture_payloads(ansible, portal)
@@ -768,6 +766,17 @@ def report_tables(results):
     return '\n\n'.join(out)
 
 
+def finish_panel(axes, ylabel, title, legend_loc):
+    """The axes, grid, title and legend of one panel of the plot (both share the key-count x axis)."""
+    axes.set_xscale('log')
+    axes.set_xlabel('keys in the portal')
+    axes.set_ylabel(ylabel)
+    axes.set_ylim(bottom=0)
+    axes.set_title(title, fontsize=9)
+    axes.grid(True, which='both', alpha=0.3)
+    axes.legend(fontsize=7, loc=legend_loc)
+
+
 def write_plot(results, path):
     import matplotlib  # pylint: disable=import-outside-toplevel
     matplotlib.use('Agg')
@@ -778,20 +787,13 @@ def write_plot(results, path):
     figure, (left, right) = pyplot.subplots(1, 2, figsize=(11, 4.4))
     for kind, style, label in (('noop', 'o-', 'docspace_api_key no-op'), ('change', 's-', 'docspace_api_key change'),
                                ('uri', '^--', 'ansible.builtin.uri PUT')):
-        medians = [entry['per_task'][kind]['median'] * 1000 for _count, entry in ordered]
-        low = [entry['per_task'][kind]['low'] * 1000 for _count, entry in ordered]
-        high = [entry['per_task'][kind]['high'] * 1000 for _count, entry in ordered]
+        medians, low, high = ([entry['per_task'][kind][statistic] * 1000 for _count, entry in ordered]
+                              for statistic in ('median', 'low', 'high'))
         line, = left.plot(keys, medians, style, label=label)
         left.fill_between(keys, low, high, color=line.get_color(), alpha=0.12)
     left.plot(keys, [entry['list_seconds'] * 1000 for _count, entry in ordered], 'x:', color='grey',
               label='GET /keys alone (emulator answer)')
-    left.set_xscale('log')
-    left.set_xlabel('keys in the portal')
-    left.set_ylabel('wall time per task (ms)')
-    left.set_ylim(bottom=0)
-    left.set_title('Per-task wall time (median; band: fastest to slowest loop)', fontsize=9)
-    left.grid(True, which='both', alpha=0.3)
-    left.legend(fontsize=7, loc='upper left')
+    finish_panel(left, 'wall time per task (ms)', 'Per-task wall time (median; band: fastest to slowest loop)', 'upper left')
     right.plot(keys, [entry['ratios']['noop'] for _count, entry in ordered], 'o-', label='no-op / uri PUT')
     right.plot(keys, [entry['ratios']['change'] for _count, entry in ordered], 's-', label='change / uri PUT')
     right.plot(keys, [entry['ratio_noop_without_list'] for _count, entry in ordered], 'o--', color='tab:blue',
@@ -802,13 +804,7 @@ def write_plot(results, path):
                label='no-op target at 10,000 keys (%.1f)' % TARGET_SCALE_RATIO)
     right.plot([keys[0]], [TARGET_CHANGE_RATIO], '*', color='orange', markersize=11, linestyle='none',
                label='change target at 10 keys (%.1f)' % TARGET_CHANGE_RATIO)
-    right.set_xscale('log')
-    right.set_xlabel('keys in the portal')
-    right.set_ylabel('ratio to the uri PUT')
-    right.set_ylim(bottom=0)
-    right.set_title('Ratio to ansible.builtin.uri PUT (median of paired loops)', fontsize=9)
-    right.grid(True, which='both', alpha=0.3)
-    right.legend(fontsize=7, loc='lower right')
+    finish_panel(right, 'ratio to the uri PUT', 'Ratio to ansible.builtin.uri PUT (median of paired loops)', 'lower right')
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     pyplot.close(figure)
@@ -839,12 +835,12 @@ def machine_table(machine, options=None):
     return markdown_table(('', ''), rows)
 
 
-def write_doc(results, path, plot_path, notes_path):
+def write_doc(results, tables, path, plot_path, notes_path):
     options = results['options']
     plot_ref = os.path.relpath(plot_path, os.path.dirname(os.path.abspath(path)))
     notes = read_file(notes_path).strip() if notes_path else ''
     # notes.md: what comes before a '<!-- results -->' line goes before the results, the rest after them
-    notes_before, _marker, notes_after = notes.rpartition(NOTES_MARKER) if NOTES_MARKER in notes else ('', '', notes)
+    notes_before, _marker, notes_after = notes.rpartition(NOTES_MARKER)
     command = 'tests/benchmarks/run.sh' + (' --quick' if options['quick'] else '')
     parts = [
         '# Performance of onlyoffice.docspace.docspace_api_key',
@@ -856,7 +852,7 @@ def write_doc(results, path, plot_path, notes_path):
         % (command, options['reps'], options['loop'], ', '.join(format(k, ',') for k in options['keys'])),
         notes_before.strip(),
         '## Machine\n\n' + machine_table(results['machine'], options),
-        '## Results\n\n' + report_tables(results),
+        '## Results\n\n' + tables,
         '### Task time against the number of keys\n\n![Per-task wall time and ratio to the uri PUT against the number '
         'of keys in the portal](%s)' % plot_ref,
     ]
@@ -953,15 +949,16 @@ def prune_work_dirs(base, keep):
         names = sorted(os.listdir(base), key=lambda name: os.path.getmtime(os.path.join(base, name)))
     except OSError:
         return
-    for name in names[:-keep] if len(names) > keep else []:
+    for name in names[:-keep]:
         shutil.rmtree(os.path.join(base, name), ignore_errors=True)
 
 
 def write_outputs(results, options):
-    print('\n' + report_tables(results) + '\n')
+    tables = report_tables(results)
+    print('\n' + tables + '\n')
     os.makedirs(os.path.dirname(os.path.abspath(options.plot)), exist_ok=True)
     write_plot(results, options.plot)
-    write_doc(results, options.doc, options.plot, options.notes)
+    write_doc(results, tables, options.doc, options.plot, options.notes)
 
 
 def main(argv=None):

@@ -75,9 +75,10 @@ class CallbackModule(CallbackBase):
         self._task = dict(name=task.get_name(), start=time.perf_counter(), end=None, items=[], changed=[], failed=[],
                           task_failed=False, requests=[])
 
-    def _item(self, result, failed):
+    def _item(self, result, failed, at=None):
+        """One loop item's result; at: when it ended (default: now)."""
         if self._task is not None:
-            self._task['items'].append(time.perf_counter() - self._task['start'])
+            self._task['items'].append((time.perf_counter() if at is None else at) - self._task['start'])
             self._task['changed'].append(bool(result._result.get('changed')))
             self._task['failed'].append(failed)
 
@@ -95,9 +96,7 @@ class CallbackModule(CallbackBase):
             return
         self._task['end'] = time.perf_counter()
         if not self._task['items']:  # a task without a loop: one result
-            self._task['items'].append(self._task['end'] - self._task['start'])
-            self._task['changed'].append(bool(result._result.get('changed')))
-            self._task['failed'].append(failed)
+            self._item(result, failed, at=self._task['end'])
         self._task['task_failed'] = failed
         self._finish_task()
 
