@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import tempfile
 
 import pytest
@@ -55,7 +56,7 @@ def run_module(monkeypatch, tmp_path):
     monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))
     monkeypatch.setattr(basic.AnsibleModule, 'exit_json', _exit_json)
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', _fail_json)
-    for name in list(__import__('os').environ):
+    for name in list(os.environ):
         if name.startswith('DOCSPACE_'):
             monkeypatch.delenv(name)
 
