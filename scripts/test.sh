@@ -550,6 +550,22 @@ has_tests_in() {
     [[ -n "$(find "${JOB_DIR}/$1" -name 'test_*.py' -print -quit 2>/dev/null)" ]]
 }
 
+# run_tests_stage STAGE NAME DIR COMMAND...: when STAGE is selected, run
+# COMMAND as the stage NAME if DIR (in the job's copy) holds test_*.py files,
+# else report NAME skipped.
+run_tests_stage() {
+    local stage="$1" name="$2" dir="$3"
+    shift 3
+    if ! stage_selected "${stage}"; then
+        return 0
+    fi
+    if has_tests_in "${dir}"; then
+        run_stage "${name}" "$@"
+    else
+        skip_stage "${name}" "no ${dir}/**/test_*.py"
+    fi
+}
+
 # Job "core-X.Y": the matrix stages of one ansible-core version.
 job_core() {
     local core="$1"
@@ -557,13 +573,7 @@ job_core() {
     if ((!STAGE_OK)); then
         return 0
     fi
-    if stage_selected units; then
-        if has_tests_in tests/unit; then
-            run_stage "units core ${core}" stage_units "${core}"
-        else
-            skip_stage "units core ${core}" "no tests/unit/**/test_*.py"
-        fi
-    fi
+    run_tests_stage units "units core ${core}" tests/unit stage_units "${core}"
     if stage_selected integration; then
         if has_integration_targets; then
             run_stage "integration core ${core}" stage_integration "${core}"
@@ -605,20 +615,8 @@ job_once() {
     if ((!STAGE_OK)); then
         return 0
     fi
-    if stage_selected emulator; then
-        if has_tests_in tests/emulator; then
-            run_stage "emulator pytest" stage_pytest "${core}" tests/emulator
-        else
-            skip_stage "emulator pytest" "no tests/emulator/test_*.py"
-        fi
-    fi
-    if stage_selected reliability; then
-        if has_tests_in tests/reliability; then
-            run_stage "reliability pytest" stage_pytest "${core}" tests/reliability
-        else
-            skip_stage "reliability pytest" "no tests/reliability/test_*.py"
-        fi
-    fi
+    run_tests_stage emulator "emulator pytest" tests/emulator stage_pytest "${core}" tests/emulator
+    run_tests_stage reliability "reliability pytest" tests/reliability stage_pytest "${core}" tests/reliability
     if stage_selected benchmark; then
         if [[ -x "${REPO_ROOT}/tests/benchmarks/run.sh" ]]; then
             run_stage "benchmark-quick" stage_benchmark
