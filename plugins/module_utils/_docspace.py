@@ -75,16 +75,18 @@ def docspace_argument_rules(**module_rules):
 class DocSpaceError(Exception):
     """Any failure to get a usable answer from the portal, as one sentence plus the HTTP status if there was one."""
 
-    def __init__(self, message, status=None, timed_out=False):
+    def __init__(self, message, status=None, timed_out=False, **result):
         super().__init__(message)
         self.message = message
         self.status = status
         # The request was sent and no answer came in time: the portal may still be carrying it out.
         self.timed_out = timed_out
+        # What the task did before it failed (for example changed=True and the key it created), for the result.
+        self.result = result
 
     def fail_kwargs(self):
         """Keyword arguments for AnsibleModule.fail_json()."""
-        kwargs = dict(msg=self.message)
+        kwargs = dict(self.result, msg=self.message)
         if self.status is not None:
             kwargs['status'] = self.status
         return kwargs
