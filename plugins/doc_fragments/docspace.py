@@ -74,3 +74,14 @@ notes:
   - Authenticate with exactly one of O(api_key), O(auth_token), or O(username) and O(password).
   - Proxies are taken from the usual E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables.
 '''
+
+    # The action group every module of the collection belongs to (attributes merge with the module's own).
+    ACTIONGROUP_DOCSPACE = r'''
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/onlyoffice.docspace.docspace) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - onlyoffice.docspace.docspace
+'''

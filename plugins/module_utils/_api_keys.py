@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Pure decisions about DocSpace API keys: no HTTP here, so every rule is unit-testable.
+"""Pure decisions about DocSpace API keys: no HTTP here (that is _keys_api), so every rule is unit-testable.
 
 Keys are the camelCase objects of GET /api/2.0/keys (ApiKeyResponseDto). This module_util is private to the
 collection: its interface may change at any time.
@@ -15,6 +15,8 @@ import datetime
 import re
 import uuid
 
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
+
 FULL_ACCESS = '*'
 NAME_MAX_LENGTH = 30
 
@@ -24,14 +26,14 @@ _DATE_RE = re.compile(
 )
 
 
-# --- input validation (before any request) -----------------------------------------------------------------------
+# --- input validation (before any request): each check raises DocSpaceError, main() turns it into the failure ---
 
 def canonical_key_id(value):
-    """The key id as DocSpace lists it (lowercase, hyphenated); ValueError when it is not a UUID."""
+    """The key id as DocSpace lists it (lowercase, hyphenated)."""
     try:
         return str(uuid.UUID(str(value).strip()))
     except (ValueError, AttributeError, TypeError):
-        raise ValueError('key_id must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6; got %r.' % (value,)) from None
+        raise DocSpaceError('key_id must be a UUID such as 3fa85f64-5717-4562-b3fc-2c963f66afa6; got %r.' % (value,)) from None
 
 
 def name_length(name):
@@ -39,27 +41,27 @@ def name_length(name):
     return len(name.encode('utf-16-le', 'surrogatepass')) // 2
 
 
-def name_problem(name):
-    """Why the portal would refuse this key name, or None."""
+def check_name(name):
+    """Refuse a name the portal would refuse; None passes (the task leaves the name alone)."""
     if name is None:
         return None
     if not name.strip():
-        return 'name must not be blank.'
+        raise DocSpaceError('name must not be blank.')
     if name_length(name) > NAME_MAX_LENGTH:
-        return 'name must be at most %d characters; %r has %d.' % (NAME_MAX_LENGTH, name, name_length(name))
-    return None
+        raise DocSpaceError('name must be at most %d characters; %r has %d.' % (NAME_MAX_LENGTH, name, name_length(name)))
+    return name
 
 
-def permissions_problem(permissions):
-    """Why a permissions option is unusable, or None."""
+def clean_permissions(permissions):
+    """The scopes with stray white space trimmed ("files:read, rooms:read" split by the user); None passes."""
     if permissions is None:
         return None
     if not permissions:
-        return "permissions must not be empty; write ['*'] for full access."
-    blank = [scope for scope in permissions if not scope or not scope.strip()]
-    if blank:
-        return 'permissions must not contain blank scopes.'
-    return None
+        raise DocSpaceError("permissions must not be empty; write ['*'] for full access.")
+    scopes = [scope.strip() if isinstance(scope, str) else scope for scope in permissions]
+    if not all(scopes):
+        raise DocSpaceError('permissions must not contain blank scopes.')
+    return scopes
 
 
 def unknown_scopes(permissions, catalogue):
@@ -203,15 +205,15 @@ def apply_update(key, changes):
 
 def describe_key(key, now):
     """A key in the module's snake_case result shape, without the secret."""
-    creator = key.get('createBy') if isinstance(key.get('createBy'), dict) else {}
+    creator = key.get('createBy')
     return dict(
         id=key.get('id'),
         name=key.get('name'),
         permissions=canonical_permissions(key.get('permissions')),
         is_active=bool(key.get('isActive')),
         key_postfix=key.get('keyPostfix'),
-        created_by=dict(id=creator.get('id'), display_name=creator.get('displayName')),
-        create_on=key.get('createOn'),
+        created_by=dict(id=creator.get('id'), display_name=creator.get('displayName')) if isinstance(creator, dict) else None,
+        created_on=key.get('createOn'),
         expires_at=key.get('expiresAt'),
         last_used=key.get('lastUsed'),
         expired=is_expired(key, now),
@@ -252,10 +254,10 @@ EXPIRES_MIN_DAYS = 1
 EXPIRES_MAX_DAYS = 365
 
 
-def expires_in_days_problem(days):
+def check_expires_in_days(days):
     if days is not None and not EXPIRES_MIN_DAYS <= days <= EXPIRES_MAX_DAYS:
-        return 'expires_in_days must be from %d to %d; got %d.' % (EXPIRES_MIN_DAYS, EXPIRES_MAX_DAYS, days)
-    return None
+        raise DocSpaceError('expires_in_days must be from %d to %d; got %d.' % (EXPIRES_MIN_DAYS, EXPIRES_MAX_DAYS, days))
+    return days
 
 
 def lifetime_days(key):
@@ -314,3 +316,45 @@ def appeared_key(keys, known_ids, name, user_id):
     """
     fresh = [key for key in own_keys(keys_named(keys, name), user_id) if key.get('id') not in known_ids]
     return fresh[0] if fresh else None
+
+
+# --- the decision of a docspace_api_key task ---------------------------------------------------------------------
+
+STATE_TO_ACTIVE = {'active': True, 'inactive': False, 'absent': None, None: None}
+
+
+class Plan:
+    """What a task does to the key it found: action is 'none', 'create', 'update' or 'delete'.
+
+    body is the POST body of a creation, changes the PUT body of an update; warning is said whatever happens.
+    """
+
+    def __init__(self, action, body=None, changes=None, warning=None):
+        self.action = action
+        self.body = body
+        self.changes = changes or {}
+        self.warning = warning
+
+    def __repr__(self):
+        return 'Plan(%r, body=%r, changes=%r, warning=%r)' % (self.action, self.body, self.changes, self.warning)
+
+
+def plan_task(key, key_id, name, permissions, expires_in_days, state, now):
+    """Decide what a docspace_api_key task does to `key` (the key it found, or None); DocSpaceError when it cannot."""
+    if state == 'absent':
+        return Plan('delete' if key is not None else 'none')
+    if key is None:
+        if key_id:
+            raise DocSpaceError('API key %s was not found among the keys these credentials can see (non-admin users see '
+                                'only their own keys).' % key_id)
+        if not permissions:
+            raise DocSpaceError("permissions is required to create API key %r; write ['*'] for full access." % name)
+        return Plan('create', body=creation_body(name, permissions, expires_in_days))
+    mismatch = expiry_mismatch_message(key, expires_in_days)
+    if mismatch:
+        raise DocSpaceError(mismatch)
+    changes = plan_update(key, name=name if key_id else None, permissions=permissions, is_active=STATE_TO_ACTIVE[state])
+    expired = is_expired(key, now)
+    if changes and expired:
+        raise DocSpaceError(expired_message(key))
+    return Plan('update' if changes else 'none', changes=changes, warning=expired_message(key) if expired else None)

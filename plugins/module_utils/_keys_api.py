@@ -36,7 +36,8 @@ LOST_ANSWER_MAX_PAUSE = 4.0
 # Statuses that say nothing about whether the portal carried out a write: a proxy gave up waiting, or the
 # portal failed in the middle of it.
 UNSURE_WRITE_STATUSES = (502, 504)
-UNSURE_CREATION_STATUSES = (500, 502, 503, 504)
+# A creation answered 500 may have failed after the key was stored (503 is retried by the client's Retry policy).
+UNSURE_CREATION_STATUSES = (500, 502, 504)
 RATE_LIMITED = 429
 READ_SCOPE = '*:read'
 WRITE_SCOPE = '*:write'
@@ -59,11 +60,11 @@ def scope_refusal(exc, where, scope, action):
 class ApiKeys:
     """GET/POST/PUT/DELETE /api/2.0/keys for one client (one portal, one credential)."""
 
-    def __init__(self, client, warn, sleep=time.sleep, clock=time.monotonic):
+    def __init__(self, client, warn, sleep=None, clock=None):
         self.client = client
         self.warn = warn
-        self.sleep = sleep
-        self.clock = clock
+        self.sleep = sleep or time.sleep
+        self.clock = clock or time.monotonic
         self._caller = None
 
     # --- reads --------------------------------------------------------------------------------------------------

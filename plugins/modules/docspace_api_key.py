@@ -21,15 +21,13 @@ description:
   - With O(name) and no O(key_id), the key is looked up among the caller's own keys and created
     (C(POST /api/2.0/keys)) when there is none. The new key's secret is returned once, in RV(api_key.key).
   - The portal cannot change an expired key, nor any key's expiry; the module fails with a message saying so.
-  - DocSpace has no conditional update, so tasks of this module that may write to the same portal from one machine
-    (several forks, or several C(ansible-playbook) processes) take turns, each holding a lock file in the temporary
-    directory from its read to its write and waiting at most O(lock_timeout) seconds for its turn. The last task to
-    run decides the key's state, and each task reports what it did. Tasks running on different machines are not
-    coordinated. Check mode takes no lock.
+  - DocSpace has no conditional update. Tasks that change the same key from several hosts at once should use
+    C(throttle: 1) or C(run_once: true); the last write decides the key's state.
 author:
   - onlyoffice.docspace maintainers (@onlyoffice)
 extends_documentation_fragment:
   - onlyoffice.docspace.docspace
+  - onlyoffice.docspace.docspace.actiongroup_docspace
 attributes:
   check_mode:
     support: full
@@ -37,11 +35,6 @@ attributes:
   diff_mode:
     support: full
     description: Shows the key's name, permissions and active status before and after; never a secret.
-  action_group:
-    description: Use C(group/onlyoffice.docspace.docspace) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - onlyoffice.docspace.docspace
 options:
   key_id:
     description:
@@ -76,14 +69,6 @@ options:
         lifetime it was created with (its expiry minus its creation date, in days), so a rerun days later is still
         V(ok); a different value fails, saying the key must be deleted and created again.
     type: int
-  lock_timeout:
-    description:
-      - How many seconds the task waits for its turn while other tasks on this machine change keys of the same
-        portal (see the description). When the time is up, the task fails without sending anything.
-      - V(0) fails at once when another task is changing keys of the portal.
-    type: float
-    default: 300
-    version_added: 0.2.0
   state:
     description:
       - V(active) enables the key, V(inactive) disables it (requests made with it are then refused).
@@ -97,17 +82,21 @@ notes:
   - The portal answers C(true) to every update, changed or not, so the module compares with the listed key itself.
   - Non-admin users see, and may change, only the keys they created; admins and the portal owner see every key.
   - DocSpace key names are not unique. To rotate a key, delete it (O(state=absent)) and create it again.
-  - A creation that times out or fails with a server error may have happened anyway; the module then lists the keys
-    again and adopts a key of that name that appeared, rather than creating a second one. The secret of an adopted key
-    cannot be shown. After a time-out (or HTTP 504) with no key of that name yet, the creation is not sent again (the
-    portal may still be making the key) and the task fails saying so.
+  - A creation whose answer is lost (a time-out, a dropped connection, HTTP 500, 502, 503 or 504) may have happened
+    anyway; the module then lists the keys again, with back-off, for at least 10 seconds (and at least O(timeout))
+    and adopts a key of that name that appeared, rather than creating a second one. The secret of an adopted key
+    cannot be shown. When no key appears in that time, the task fails saying how long to wait before running again.
+  - After an update or deletion whose answer was lost, the module reads the key back the same way; once the key is as
+    wanted the task succeeds (V(changed)), otherwise it fails saying the outcome is unknown.
+  - O(state=absent) with the O(key_id) of a key these credentials cannot see is V(ok). For a non-admin it warns that
+    the key may belong to another user, whom only its creator or an admin can delete.
   - B(The secret of a new key is in the task result.) Set C(no_log) to V(true) on the task, and store
     RV(api_key.key) straight into a vault or secret store.
 seealso:
   - module: onlyoffice.docspace.docspace_api_key_info
   - name: DocSpace API keys
-    description: ONLYOFFICE DocSpace API documentation for personal access tokens.
-    link: https://api.onlyoffice.com/docspace/api-backend/get-started/authentication/personal-access-tokens/
+    description: ONLYOFFICE DocSpace API documentation on API keys (how to create and send them).
+    link: https://api.onlyoffice.com/docspace/api-backend/get-started/authentication/api-keys/
 '''
 
 EXAMPLES = r'''
@@ -198,10 +187,12 @@ api_key:
       type: str
       sample: 9f3a
     created_by:
-      description: The user who created the key, with C(id) and C(display_name).
+      description:
+        - The user who created the key, with C(id) and C(display_name); V(null) when the portal does not say.
+        - In check mode, the calling user for a key that would be created.
       type: dict
       sample: {id: 66faa6e4-f133-11ea-b126-00ffeec8b4ef, display_name: Administrator}
-    create_on:
+    created_on:
       description: When the key was created, as the portal wrote it.
       type: str
       sample: '2026-07-01T10:00:00.0000000Z'
@@ -224,50 +215,28 @@ status:
   sample: 403
 '''
 
-import contextlib
-import json
-import math
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import (
-    BACKOFF_FACTOR,
     DocSpaceClient,
     DocSpaceError,
     docspace_argument_rules,
     docspace_argument_spec,
-    public_url,
 )
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import (
-    ambiguous_name_message,
-    appeared_key,
+    STATE_TO_ACTIVE,
     apply_update,
     canonical_key_id,
-    creation_body,
+    check_expires_in_days,
+    check_name,
+    clean_permissions,
     describe_key,
-    expired_message,
-    expires_in_days_problem,
-    expiry_mismatch_message,
-    find_key_by_id,
-    is_expired,
-    key_list_problem,
     key_view,
-    keys_named,
-    name_problem,
-    own_keys,
-    permissions_problem,
-    plan_update,
+    plan_task,
     planned_key,
-    unknown_scopes,
     utc_now,
 )
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._portal_lock import LockTimeout, portal_lock
-
-STATE_TO_ACTIVE = {'active': True, 'inactive': False, 'absent': None, None: None}
-# A creation that failed like this may have happened anyway: list the keys again before anything else.
-UNSURE_CREATION_STATUSES = (None, 500, 502, 503, 504)
-RETRIED_CREATION_STATUSES = (None, 502, 503, 504)
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._keys_api import ApiKeys
 
 
 def argument_spec():
@@ -278,133 +247,19 @@ def argument_spec():
         permissions=dict(type='list', elements='str'),
         expires_in_days=dict(type='int'),
         state=dict(type='str', choices=['active', 'inactive', 'absent']),
-        lock_timeout=dict(type='float', default=300),
     )
     return spec
 
 
-def check_inputs(module):
-    """Fail before any request when an option can only be refused."""
-    params = module.params
+def checked_params(params):
+    """The task's options, validated and normalised before any request."""
+    params = dict(params)
     if params['key_id'] is not None:
-        try:
-            params['key_id'] = canonical_key_id(params['key_id'])
-        except ValueError as exc:
-            module.fail_json(msg=str(exc))
-    for problem in (name_problem(params['name']), permissions_problem(params['permissions']),
-                    expires_in_days_problem(params['expires_in_days']), lock_timeout_problem(params['lock_timeout'])):
-        if problem:
-            module.fail_json(msg=problem)
-
-
-class Caller:
-    """The user the credentials belong to, asked for (GET /people/@self) only when a name must be resolved."""
-
-    def __init__(self, client):
-        self.client = client
-        self._id = None
-
-    @property
-    def id(self):
-        if self._id is None:
-            me = self.client.get('people/@self')
-            if not isinstance(me, dict) or not me.get('id'):
-                raise DocSpaceError('GET %s did not say who the caller is; is base_url a DocSpace portal?'
-                                    % self.client.url('people/@self'))
-            self._id = str(me['id']).lower()
-        return self._id
-
-
-def list_keys(client):
-    keys = client.get('keys')
-    problem = key_list_problem(keys, client.url('keys'))
-    if problem:
-        raise DocSpaceError(problem)
-    return keys
-
-
-def find_target(keys, key_id, name, caller):
-    """The key the task is about: by id, or the caller's own single key of that name; None when there is none."""
-    if key_id:
-        return find_key_by_id(keys, key_id)
-    named = keys_named(keys, name)
-    if not named:
-        return None
-    mine = own_keys(named, caller.id)
-    if len(mine) > 1:
-        raise DocSpaceError(ambiguous_name_message(name, mine))
-    return mine[0] if mine else None
-
-
-def scope_error(client, permissions):
-    """A DocSpaceError naming the scopes the portal does not know, or None when it knows them all."""
-    unknown = unknown_scopes(permissions, client.get('keys/permissions'))
-    if not unknown:
-        return None
-    return DocSpaceError('The portal does not know the scope(s) %s; scopes are case-sensitive, see the portal '
-                         'GET /api/2.0/keys/permissions.' % ', '.join(repr(scope) for scope in unknown), 400)
-
-
-def explained(client, exc, permissions):
-    """exc, or a clearer error when the portal refused the permissions (its message names no scope)."""
-    if exc.status == 400 and permissions:
-        return scope_error(client, permissions) or exc
-    return exc
-
-
-def refused(action, key_id, answer):
-    return DocSpaceError('The portal refused to %s API key %s (it answered %s): only an admin or the user who created '
-                         'the key may change it, and expired keys cannot be changed.' % (action, key_id, json.dumps(answer)), 200)
-
-
-def update_key(client, key_id, changes):
-    try:
-        accepted = client.put('keys/%s' % key_id, changes)
-    except DocSpaceError as exc:
-        raise explained(client, exc, changes.get('permissions')) from None
-    if accepted is not True:
-        raise refused('change', key_id, accepted)
-
-
-def delete_key(client, key_id):
-    try:
-        accepted = client.delete('keys/%s' % key_id)
-    except DocSpaceError as exc:
-        # A retried DELETE whose first attempt got through is answered 500 (unknown key): gone is what was asked.
-        if exc.status == 500 and find_key_by_id(list_keys(client), key_id) is None:
-            return
-        raise
-    if accepted is not True:
-        raise refused('delete', key_id, accepted)
-
-
-def post_key(module, client, body, known_keys, caller):
-    """POST /keys without ever making two keys: after an unsure failure, list again and adopt what appeared.
-
-    Returns (key, created_now); created_now is False for an adopted key, whose secret the portal will not show again.
-    """
-    known_ids = set(key.get('id') for key in known_keys if isinstance(key, dict))
-    attempts = max(0, module.params['retries']) + 1
-    for attempt in range(attempts):
-        try:
-            return client.post('keys', body), True
-        except DocSpaceError as exc:
-            if exc.status not in UNSURE_CREATION_STATUSES:
-                raise explained(client, exc, body['permissions']) from None
-            adopted = appeared_key(list_keys(client), known_ids, body['name'], caller.id)
-            if adopted:
-                module.warn('Creating API key %r failed (%s) but the key was made; it is adopted, and its secret cannot be '
-                            'shown again: delete and re-create it if you need the secret.' % (body['name'], exc.message))
-                return adopted, False
-            if exc.timed_out or exc.status == 504:
-                # The portal may still be making the key: another POST could make a second one.
-                raise DocSpaceError('%s The portal may still create API key %r, so the creation is not sent again: run the '
-                                    'task again to find it (its secret cannot be shown then; delete and re-create it if you '
-                                    'need the secret).' % (exc.message, body['name']), exc.status) from None
-            if exc.status not in RETRIED_CREATION_STATUSES or attempt == attempts - 1:
-                raise
-            time.sleep(BACKOFF_FACTOR * (2 ** attempt))
-    raise AssertionError('unreachable')
+        params['key_id'] = canonical_key_id(params['key_id'])
+    check_name(params['name'])
+    params['permissions'] = clean_permissions(params['permissions'])
+    check_expires_in_days(params['expires_in_days'])
+    return params
 
 
 def result_for(module, changed, before, after, now, secret=None):
@@ -416,106 +271,82 @@ def result_for(module, changed, before, after, now, secret=None):
     return result
 
 
-def remove(module, client, key, now):
-    if key is not None and not module.check_mode:
-        delete_key(client, key['id'])
-    result = result_for(module, key is not None, key, None, now)
-    result['api_key'] = describe_key(key, now) if key else None
+def create(module, api, params, plan, keys, now):
+    is_active = STATE_TO_ACTIVE[params['state']]
+    if module.check_mode:
+        error = api.scope_error(plan.body['permissions'])
+        if error:
+            raise error
+        key = dict(planned_key(plan.body, is_active, now), createBy=api.caller())
+        return result_for(module, True, None, key, now)
+    key, secret = api.create_once(plan.body, keys)
+    if is_active is False and key.get('isActive', True):
+        try:
+            api.update(key, {'isActive': False})
+        except DocSpaceError as exc:
+            # The key exists now and its secret is shown only once: hand it over with the failure.
+            raise DocSpaceError('Created API key %s but could not deactivate it: %s' % (key['id'], exc.message), exc.status,
+                                **result_for(module, True, None, key, now, secret)) from None
+        key = apply_update(key, {'isActive': False})
+    return result_for(module, True, None, key, now, secret)
+
+
+def update(module, api, key, plan, now):
+    if module.check_mode and 'permissions' in plan.changes:
+        error = api.scope_error(plan.changes['permissions'])
+        if error:
+            raise error
+    if not module.check_mode:
+        api.update(key, plan.changes)
+    return result_for(module, True, key, apply_update(key, plan.changes), now)
+
+
+def delete(module, api, key, now):
+    if not module.check_mode:
+        api.delete(key['id'])
+    result = result_for(module, True, key, None, now)
+    result['api_key'] = describe_key(key, now)
     return result
 
 
-def create(module, client, keys, caller, now):
-    params = module.params
-    if not params['permissions']:
-        raise DocSpaceError("permissions is required to create API key %r; write ['*'] for full access." % params['name'])
-    body = creation_body(params['name'], params['permissions'], params['expires_in_days'])
-    is_active = STATE_TO_ACTIVE[params['state']]
-    if module.check_mode:
-        error = scope_error(client, body['permissions'])
-        if error:
-            raise error
-        return result_for(module, True, None, planned_key(body, is_active, now), now)
-    key, created_now = post_key(module, client, body, keys, caller)
-    if is_active is False and key.get('isActive', True):
-        try:
-            update_key(client, key['id'], {'isActive': False})
-        except DocSpaceError as exc:
-            # The key exists now and its secret is shown only once: hand it over with the failure.
-            module.fail_json(changed=True, api_key=result_for(module, True, None, key, now, key.get('key'))['api_key'],
-                             msg='Created API key %s but could not deactivate it: %s' % (key['id'], exc.message))
-        key = apply_update(key, {'isActive': False})
-    return result_for(module, True, None, key, now, key.get('key') if created_now else None)
+def warn_if_someone_elses(module, api, key_id):
+    """A key a non-admin cannot see may be another user's key, which only its creator or an admin can delete."""
+    if key_id and not api.caller_is_admin():
+        module.warn('API key %s is not among the keys these credentials can see. If it belongs to another user, it was '
+                    'not deleted: only its creator or a portal admin can delete it.' % key_id)
 
 
-def update(module, client, key, now):
-    params = module.params
-    mismatch = expiry_mismatch_message(key, params['expires_in_days'])
-    if mismatch:
-        raise DocSpaceError(mismatch)
-    new_name = params['name'] if params['key_id'] else None
-    changes = plan_update(key, name=new_name, permissions=params['permissions'], is_active=STATE_TO_ACTIVE[params['state']])
-    expired = is_expired(key, now)
-    if changes and expired:
-        raise DocSpaceError(expired_message(key))
-    if changes and module.check_mode and 'permissions' in changes:
-        error = scope_error(client, changes['permissions'])
-        if error:
-            raise error
-    if changes and not module.check_mode:
-        update_key(client, key['id'], changes)
-    if expired:
-        module.warn(expired_message(key))
-    return result_for(module, bool(changes), key, apply_update(key, changes), now)
-
-
-def run(module, client):
-    """Read, decide, write; returns the exit_json keyword arguments."""
-    params = module.params
+def run(module, api):
+    """Read, decide (plan_task), write; returns the exit_json keyword arguments."""
+    params = checked_params(module.params)
     now = utc_now()
-    caller = Caller(client)
-    keys = list_keys(client)
-    key = find_target(keys, params['key_id'], params['name'], caller)
+    keys = api.list()
+    key = api.find(keys, params['key_id'], params['name'])
+    plan = plan_task(key, params['key_id'], params['name'], params['permissions'], params['expires_in_days'],
+                     params['state'], now)
+    if plan.warning:
+        module.warn(plan.warning)
+    if plan.action == 'create':
+        return create(module, api, params, plan, keys, now)
+    if plan.action == 'update':
+        return update(module, api, key, plan, now)
+    if plan.action == 'delete':
+        return delete(module, api, key, now)
     if params['state'] == 'absent':
-        return remove(module, client, key, now)
-    if key is None and params['key_id']:
-        raise DocSpaceError('API key %s was not found among the keys these credentials can see (non-admin users see '
-                            'only their own keys).' % params['key_id'])
-    if key is None:
-        return create(module, client, keys, caller, now)
-    return update(module, client, key, now)
-
-
-def lock_timeout_problem(seconds):
-    if not (math.isfinite(seconds) and seconds >= 0):
-        return 'lock_timeout must be a number of seconds, 0 or more; got %r.' % seconds
-    return None
-
-
-def write_lock(module, client):
-    """The portal's lock for a run that may write (see _portal_lock); check mode writes nothing and needs none."""
-    if module.check_mode:
-        return contextlib.nullcontext()
-    return portal_lock(client.root, module.warn, module.params['lock_timeout'])
-
-
-def lock_timeout_message(exc, client):
-    return ('Other tasks on this machine kept changing API keys of %s for the whole lock_timeout of %g seconds (lock file '
-            '%s), so nothing was sent; raise lock_timeout, or run fewer such tasks at once.'
-            % (public_url(client.root), exc.waited, exc.path))
+        warn_if_someone_elses(module, api, params['key_id'])
+    return result_for(module, False, key, key, now)
 
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            **docspace_argument_rules(required_one_of=[('key_id', 'name')]))
-    check_inputs(module)
-    client = DocSpaceClient.from_module(module)
     try:
-        with write_lock(module, client):
-            result = run(module, client)
+        result = run(module, ApiKeys(DocSpaceClient.from_module(module), module.warn))
     except DocSpaceError as exc:
-        module.fail_json(changed=False, **exc.fail_kwargs())
-    except LockTimeout as exc:
-        module.fail_json(changed=False, msg=lock_timeout_message(exc, client))
+        result = dict(exc.fail_kwargs(), failed=True)
+        result.setdefault('changed', False)
+    if result.get('failed'):
+        module.fail_json(**result)
     module.exit_json(**result)
 
 

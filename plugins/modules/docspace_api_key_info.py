@@ -21,6 +21,7 @@ author:
   - onlyoffice.docspace maintainers (@onlyoffice)
 extends_documentation_fragment:
   - onlyoffice.docspace.docspace
+  - onlyoffice.docspace.docspace.actiongroup_docspace
 attributes:
   check_mode:
     support: full
@@ -28,11 +29,6 @@ attributes:
   diff_mode:
     support: none
     description: The module changes nothing, so there is no diff.
-  action_group:
-    description: Use C(group/onlyoffice.docspace.docspace) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - onlyoffice.docspace.docspace
 options:
   key_id:
     description: Only the key with this id (UUID).
@@ -53,6 +49,8 @@ options:
   current:
     description:
       - Only the key the module authenticated with (C(GET /api/2.0/keys/@self)); needs O(api_key) authentication.
+      - Works with any valid key, whatever its scopes. When the key may not read the scope catalogue (it needs
+        V(*:read)), RV(available_permissions) is empty and the task warns.
     type: bool
     default: false
 '''
@@ -117,10 +115,10 @@ api_keys:
       type: str
       sample: 9f3a
     created_by:
-      description: The user who created the key, with C(id) and C(display_name).
+      description: The user who created the key, with C(id) and C(display_name); V(null) when the portal does not say.
       type: dict
       sample: {id: 66faa6e4-f133-11ea-b126-00ffeec8b4ef, display_name: Administrator}
-    create_on:
+    created_on:
       description: When the key was created.
       type: str
       sample: '2026-07-01T10:00:00.0000000Z'
@@ -141,7 +139,9 @@ api_keys:
       type: int
       sample: 29
 available_permissions:
-  description: The portal's catalogue of permission scopes (C(GET /api/2.0/keys/permissions)).
+  description:
+    - The portal's catalogue of permission scopes (C(GET /api/2.0/keys/permissions)).
+    - Empty, with a warning, when O(current=true) and the key may not read it.
   returned: always
   type: list
   elements: str
@@ -167,9 +167,9 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys impo
     days_left,
     describe_key,
     is_expired,
-    key_list_problem,
     utc_now,
 )
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._keys_api import ApiKeys
 
 
 def argument_spec():
@@ -186,7 +186,7 @@ def argument_spec():
 
 
 def key_filters(params, caller_id, now):
-    """Predicates over portal keys for every filter the task sets."""
+    """Predicates over portal keys for every filter the task sets (key_id already canonical)."""
     filters = []
     if params['key_id']:
         filters.append(lambda key: str(key.get('id', '')).lower() == params['key_id'])
@@ -207,48 +207,42 @@ def describe_for_audit(key, now):
     return described
 
 
-def read_keys(client, current):
-    """The keys to filter: every key the caller can see, or only the one it authenticated with."""
-    path = 'keys/@self' if current else 'keys'
-    answer = client.get(path)
-    keys = ([answer] if isinstance(answer, dict) else []) if current else answer
-    problem = key_list_problem(keys, client.url(path))
-    if problem:
-        raise DocSpaceError(problem)
-    return [key for key in keys if isinstance(key, dict)]
+def catalogue_or_warn(module, api, current):
+    """The scope catalogue; for a key that may not read it (current: true), empty and a warning."""
+    try:
+        return api.catalogue()
+    except DocSpaceError as exc:
+        if exc.status != 403 or not current:
+            raise
+        module.warn('The key in use may not read the scope catalogue (GET /api/2.0/keys/permissions needs the *:read '
+                    'scope), so available_permissions is empty.')
+        return []
 
 
-def run(module, client):
-    params = module.params
+def run(module, api):
+    params = dict(module.params)
+    if params['key_id'] is not None:
+        params['key_id'] = canonical_key_id(params['key_id'])
     now = utc_now()
-    keys = read_keys(client, params['current'])
-    caller_id = None
-    if params['owned_by_me'] is not None:
-        me = client.get('people/@self')
-        caller_id = str(me.get('id', '')).lower() if isinstance(me, dict) else ''
-    filters = key_filters(params, caller_id, now)
+    keys = [api.self_key()] if params['current'] else api.list()
+    filters = key_filters(params, api.caller_id() if params['owned_by_me'] is not None else None, now)
     matching = [key for key in keys if all(matches(key) for matches in filters)]
-    catalogue = client.get('keys/permissions')
     return dict(
         changed=False,
         api_keys=[describe_for_audit(key, now) for key in matching],
-        available_permissions=catalogue if isinstance(catalogue, list) else [],
+        available_permissions=catalogue_or_warn(module, api, params['current']),
     )
 
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            **docspace_argument_rules(required_if=[('current', True, ('api_key',))]))
-    if module.params['key_id'] is not None:
-        try:
-            module.params['key_id'] = canonical_key_id(module.params['key_id'])
-        except ValueError as exc:
-            module.fail_json(msg=str(exc))
-    client = DocSpaceClient.from_module(module)
     try:
-        result = run(module, client)
+        result = run(module, ApiKeys(DocSpaceClient.from_module(module), module.warn))
     except DocSpaceError as exc:
-        module.fail_json(**exc.fail_kwargs())
+        result = dict(exc.fail_kwargs(), failed=True)
+    if result.get('failed'):
+        module.fail_json(**result)
     module.exit_json(**result)
 
 

@@ -9,6 +9,7 @@ import datetime
 import pytest
 
 from ansible_collections.onlyoffice.docspace.plugins.module_utils import _api_keys as keys
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
 
 UTC = datetime.timezone.utc
 KEY = {
@@ -84,7 +85,7 @@ def test_describe_key_is_snake_case_without_secret():
     described = keys.describe_key(dict(KEY, key='sk-***abcd'), now)
     assert described == {
         'id': KEY['id'], 'name': 'ci', 'permissions': ['files:read'], 'is_active': True, 'key_postfix': 'abcd',
-        'created_by': {'id': 'u1', 'display_name': 'Admin'}, 'create_on': '2026-07-01T10:00:00.0000000Z',
+        'created_by': {'id': 'u1', 'display_name': 'Admin'}, 'created_on': '2026-07-01T10:00:00.0000000Z',
         'expires_at': None, 'last_used': None, 'expired': False,
     }
 
@@ -97,7 +98,7 @@ def test_canonical_key_id(value):
 
 @pytest.mark.parametrize('value', ['', 'abc', '3fa85f64-5717-4562-b3fc', None, 12])
 def test_canonical_key_id_refuses(value):
-    with pytest.raises(ValueError, match='key_id must be a UUID'):
+    with pytest.raises(DocSpaceError, match='key_id must be a UUID'):
         keys.canonical_key_id(value)
 
 
@@ -105,16 +106,22 @@ def test_canonical_key_id_refuses(value):
     (None, None), ('a', None), ('x' * 30, None), ('é' * 30, None),
     ('', 'blank'), (' \t', 'blank'), ('x' * 31, 'at most 30'), ('\U0001F600' * 15, None), ('\U0001F600' * 16, 'at most 30'),
 ])
-def test_name_problem(name, problem):
-    found = keys.name_problem(name)
-    assert (found is None) if problem is None else (problem in found)
+def test_check_name(name, problem):
+    if problem is None:
+        assert keys.check_name(name) == name
+    else:
+        with pytest.raises(DocSpaceError, match=problem):
+            keys.check_name(name)
 
 
-def test_permissions_problem():
-    assert keys.permissions_problem(None) is None
-    assert "['*']" in keys.permissions_problem([])
-    assert 'blank' in keys.permissions_problem(['files:read', ' '])
-    assert keys.permissions_problem(['*']) is None
+def test_clean_permissions():
+    assert keys.clean_permissions(None) is None
+    assert keys.clean_permissions(['*']) == ['*']
+    assert keys.clean_permissions(['files:read', ' rooms:read ']) == ['files:read', 'rooms:read']
+    with pytest.raises(DocSpaceError, match=r"\['\*'\]"):
+        keys.clean_permissions([])
+    with pytest.raises(DocSpaceError, match='blank'):
+        keys.clean_permissions(['files:read', ' '])
 
 
 def test_unknown_scopes_keeps_order_and_dedups():
@@ -133,14 +140,14 @@ def test_own_keys_and_names():
     assert keys.keys_named([mine, theirs, 'junk'], 'ci') == [mine, theirs]
 
 
-@pytest.mark.parametrize('create_on, expires_at, days', [
+@pytest.mark.parametrize('created_on, expires_at, days', [
     ('2026-07-01T10:00:00.0000000Z', '2026-07-31T10:00:00.0000000Z', 30),
     ('2026-07-01T10:00:00.0000000Z', '2026-07-31T13:00:00.0000000+03:00', 30),
     ('2026-07-01T10:00:00.1234567Z', '2026-08-01T09:59:59.9999999Z', 31),
     ('2026-07-01T10:00:00.0000000Z', None, None),
 ])
-def test_lifetime_days(create_on, expires_at, days):
-    assert keys.lifetime_days({'createOn': create_on, 'expiresAt': expires_at}) == days
+def test_lifetime_days(created_on, expires_at, days):
+    assert keys.lifetime_days({'createOn': created_on, 'expiresAt': expires_at}) == days
 
 
 def test_expiry_mismatch_message():
@@ -159,11 +166,51 @@ def test_days_left():
     assert keys.days_left(dict(KEY, expiresAt='2026-06-01T00:00:00.0000000Z'), now) == 0
 
 
-def test_expires_in_days_problem():
-    assert keys.expires_in_days_problem(None) is None
-    assert keys.expires_in_days_problem(1) is None and keys.expires_in_days_problem(365) is None
-    assert 'from 1 to 365' in keys.expires_in_days_problem(366)
-    assert 'from 1 to 365' in keys.expires_in_days_problem(0)
+def test_check_expires_in_days():
+    assert keys.check_expires_in_days(None) is None
+    assert keys.check_expires_in_days(1) == 1 and keys.check_expires_in_days(365) == 365
+    for days in (0, 366):
+        with pytest.raises(DocSpaceError, match='from 1 to 365'):
+            keys.check_expires_in_days(days)
+
+
+NOW = datetime.datetime(2026, 7, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize('found, options, action, changes', [
+    (None, dict(state='absent'), 'none', {}),
+    (KEY, dict(state='absent'), 'delete', {}),
+    (None, dict(name='ci', permissions=['files:read']), 'create', {}),
+    (KEY, dict(name='ci', permissions=KEY['permissions']), 'none', {}),
+    (KEY, dict(name='ci', state='inactive'), 'update', {'isActive': False}),
+    (KEY, dict(key_id=KEY['id'], name='cd'), 'update', {'name': 'cd'}),
+    (KEY, dict(name='cd'), 'none', {}),  # by name, the name is how the key was found, never a rename
+])
+def test_plan_task(found, options, action, changes):
+    args = dict(key_id=None, name=None, permissions=None, expires_in_days=None, state=None)
+    args.update(options)
+    plan = keys.plan_task(found, now=NOW, **args)
+    assert (plan.action, plan.changes) == (action, changes)
+    if action == 'create':
+        assert plan.body == {'name': 'ci', 'permissions': ['files:read'], 'expiresInDays': None}
+
+
+@pytest.mark.parametrize('found, options, words', [
+    (None, dict(key_id=KEY['id']), 'was not found'),
+    (None, dict(name='ci'), 'permissions is required'),
+    (dict(KEY, expiresAt='2026-07-01T00:00:00Z'), dict(name='ci', state='inactive'), 'expired on'),
+    (dict(KEY, expiresAt='2026-07-09T10:00:00Z'), dict(name='ci', expires_in_days=30), 'cannot change the expiry'),
+])
+def test_plan_task_refuses(found, options, words):
+    args = dict(key_id=None, name=None, permissions=None, expires_in_days=None, state=None)
+    args.update(options)
+    with pytest.raises(DocSpaceError, match=words):
+        keys.plan_task(found, now=NOW, **args)
+
+
+def test_plan_task_warns_about_an_expired_key_left_as_it_is():
+    plan = keys.plan_task(dict(KEY, expiresAt='2026-07-01T00:00:00Z'), None, 'ci', None, None, None, NOW)
+    assert plan.action == 'none' and 'expired on' in plan.warning
 
 
 def test_creation_body_and_planned_key():

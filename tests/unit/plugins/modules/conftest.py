@@ -15,6 +15,8 @@ import pytest
 
 from ansible.module_utils import basic
 
+from ansible_collections.onlyoffice.docspace.plugins.module_utils import _keys_api
+
 try:
     from ansible.module_utils.testing import patch_module_args
 except ImportError:  # ansible-core < 2.19
@@ -47,13 +49,29 @@ def _fail_json(self, msg, **kwargs):
     raise ModuleExit(kwargs, failed=True)
 
 
+class FakeTime:
+    """A clock that moves only when the code under test sleeps; sleeps are recorded."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.slept = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 @pytest.fixture
 def run_module(monkeypatch, tmp_path):
     """run_module(main, args, check_mode=False, diff=False) -> result dict, with the module's warnings in 'warnings'.
 
-    The temporary directory (where the module's portal lock lives) is tmp_path.
+    The temporary directory is tmp_path; time in the key-operations layer is a fake clock that sleeps instantly.
     """
     monkeypatch.setattr(tempfile, 'tempdir', str(tmp_path))
+    monkeypatch.setattr(_keys_api, 'time', FakeTime())
     monkeypatch.setattr(basic.AnsibleModule, 'exit_json', _exit_json)
     monkeypatch.setattr(basic.AnsibleModule, 'fail_json', _fail_json)
     for name in list(os.environ):

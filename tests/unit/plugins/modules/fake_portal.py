@@ -6,10 +6,7 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
-
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._portal_lock import lock_file_path
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import apply_update
 
 CATALOGUE = ['*', '*:read', '*:write', 'accounts:read', 'accounts:write', 'accounts.self:read', 'accounts.self:write',
              'files:read', 'files:write', 'rooms:read', 'rooms:write']
@@ -32,21 +29,6 @@ def make_key(**overrides):
     return {name: value for name, value in key.items() if value is not None}
 
 
-def portal_lock_is_held(api_root):
-    """Whether some descriptor holds the module's lock for this portal (flock: a second open file cannot take it)."""
-    path = lock_file_path(api_root)
-    if not os.path.exists(path):
-        return False
-    descriptor = os.open(path, os.O_RDWR)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(descriptor)
-    return False
-
-
 ME = '66faa6e4-f133-11ea-b126-00ffeec8b4ef'
 OTHER_USER = '11111111-f133-11ea-b126-00ffeec8b4ef'
 SECRET = 'sk-' + '0123456789abcdef' * 4
@@ -60,44 +42,48 @@ def new_key(body):
 
 
 class FakeClient:
-    """Answers like a portal from self.keys; answers can be scripted per method as values or exceptions.
-
-    lock_held lists, for every call, whether the portal lock of the module (_portal_lock) was held at that moment.
-    """
+    """Answers like a portal from self.keys; answers can be scripted per method as values or exceptions."""
 
     root = 'http://portal.test/api/2.0'
 
+    timeout = 30
+
     def __init__(self, keys, put_answer=True, put_error=None, post_answers=None, delete_answers=None,
-                 appears_after_post_error=False):
+                 appears_after_post_error=False, me=None, put_applies=False, delete_applies=False):
         self.keys = keys
         self.put_answer = put_answer
         self.put_error = put_error
         self.post_answers = list(post_answers or [])
         self.delete_answers = list(delete_answers or [])
         self.appears_after_post_error = appears_after_post_error
+        self.me = me or {'id': ME, 'displayName': 'Administrator', 'isAdmin': True}
+        # put_error / delete_answers exceptions that happen after the portal applied the write (a lost answer)
+        self.put_applies = put_applies
+        self.delete_applies = delete_applies
+        self.listing = lambda: list(self.keys)
         self.calls = []
-        self.lock_held = []
 
     def url(self, path):
         return self.root + '/' + path
 
     def record(self, method, path, body):
         self.calls.append((method, path, body))
-        self.lock_held.append(portal_lock_is_held(self.root))
 
     def get(self, path):
         self.record('GET', path, None)
         if path == 'keys':
-            return list(self.keys)
+            return self.listing()
         if path == 'keys/permissions':
             return CATALOGUE
         if path == 'people/@self':
-            return {'id': ME, 'displayName': 'Administrator', 'isAdmin': True}
+            return self.me
         raise AssertionError('unexpected GET ' + path)
 
     def put(self, path, body):
         self.record('PUT', path, body)
         if self.put_error:
+            if self.put_applies:
+                self.keys = [apply_update(key, body) if path.endswith(key['id']) else key for key in self.keys]
             raise self.put_error
         return self.put_answer
 
@@ -106,7 +92,9 @@ class FakeClient:
         if self.post_answers:
             if self.appears_after_post_error:
                 self.keys.append(new_key(body))
-            raise_if_error(self.post_answers.pop(0))
+            answer = self.post_answers.pop(0)
+            raise_if_error(answer)
+            return answer
         created = new_key(body)
         self.keys.append(dict(created, key='sk-***' + SECRET[-4:]))
         return created
@@ -114,6 +102,8 @@ class FakeClient:
     def delete(self, path):
         self.record('DELETE', path, None)
         answer = self.delete_answers.pop(0) if self.delete_answers else True
+        if self.delete_applies:
+            self.keys = [key for key in self.keys if not path.endswith(key['id'])]
         raise_if_error(answer)
         self.keys = [key for key in self.keys if not path.endswith(key['id'])]
         return answer

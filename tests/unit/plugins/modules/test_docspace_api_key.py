@@ -4,16 +4,13 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._portal_lock import lock_file_path, take_lock
 
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
-    KEY_ID, FakeClient, make_key, portal_lock_is_held,
+    KEY_ID, FakeClient, make_key,
 )
 
 CONNECTION = {'base_url': 'http://portal.test', 'api_key': 'sk-' + 'a' * 64}
@@ -49,54 +46,6 @@ def test_change_sends_only_differing_fields(run_module, portal):
     assert result['changed'] is True
     assert client.calls == [('GET', 'keys', None), ('PUT', 'keys/' + KEY_ID, {'isActive': False})]
     assert result['api_key']['is_active'] is False
-
-
-def test_a_run_holds_the_portal_lock_from_its_read_to_its_write(run_module, portal):
-    """Another task on this machine cannot read the key between this task's GET and PUT (see _portal_lock)."""
-    client = portal()
-    run_task(run_module, state='inactive')
-    assert [call[0] for call in client.calls] == ['GET', 'PUT'] and client.lock_held == [True, True]
-
-
-def test_check_mode_takes_no_lock(run_module, portal):
-    client = portal()
-    run_task(run_module, check_mode=True, state='inactive')
-    assert client.calls == [('GET', 'keys', None)] and client.lock_held == [False]
-
-
-def test_the_lock_is_released_when_the_task_fails(run_module, portal):
-    client = portal(put_error=DocSpaceError('PUT failed with HTTP 500', 500))
-    result = run_task(run_module, state='inactive')
-    assert result['failed'] and client.lock_held == [True, True]
-    assert not portal_lock_is_held(client.root)
-
-
-def test_a_task_that_cannot_get_its_turn_fails_without_a_request(run_module, portal):
-    client = portal()
-    holder = take_lock(lock_file_path(client.root), 0)  # another task of this machine, in the middle of its change
-    try:
-        result = run_task(run_module, state='inactive', lock_timeout=0.1)
-    finally:
-        os.close(holder)
-    assert result['failed'] and result['changed'] is False and client.calls == []
-    assert 'lock_timeout of 0.1 seconds' in result['msg'] and 'nothing was sent' in result['msg']
-
-
-def test_check_mode_does_not_wait_for_the_lock(run_module, portal):
-    client = portal()
-    holder = take_lock(lock_file_path(client.root), 0)
-    try:
-        result = run_task(run_module, check_mode=True, state='inactive', lock_timeout=0)
-    finally:
-        os.close(holder)
-    assert result['changed'] is True and client.writes() == []
-
-
-@pytest.mark.parametrize('seconds', [-1, float('nan'), float('inf')])
-def test_lock_timeout_must_be_a_number_of_seconds(run_module, portal, seconds):
-    client = portal()
-    result = run_task(run_module, state='inactive', lock_timeout=seconds)
-    assert result['failed'] and 'lock_timeout must be' in result['msg'] and client.calls == []
 
 
 def test_task_without_state_never_reactivates(run_module, portal):
@@ -248,3 +197,35 @@ def test_connection_options_come_from_environment(run_module, portal, monkeypatc
     assert result['changed'] is False
     assert (seen['base_url'], seen['api_key'], seen['timeout'], seen['retries'], seen['validate_certs']) == \
         ('https://env.portal.test', 'sk-env', 7.0, 1, False)
+
+
+@pytest.mark.parametrize('lost', [
+    DocSpaceError('PUT failed: no answer within the 30-second timeout.', timed_out=True),
+    DocSpaceError('PUT failed with HTTP 502: bad gateway.', 502),
+    DocSpaceError('PUT failed with HTTP 504: gateway time-out.', 504),
+])
+def test_update_whose_answer_was_lost_but_applied_is_changed(run_module, portal, lost):
+    client = portal(put_error=lost, put_applies=True)
+    result = run_task(run_module, state='inactive', permissions=['files:read'])
+    assert result['changed'] is True and not result.get('failed') and result['api_key']['is_active'] is False
+    assert client.methods() == ['GET keys', 'PUT keys/' + KEY_ID, 'GET keys']
+
+
+def test_update_whose_outcome_stays_unknown_fails_saying_so(run_module, portal):
+    client = portal(put_error=DocSpaceError('PUT failed: no answer within the 30-second timeout.', timed_out=True))
+    result = run_task(run_module, state='inactive')
+    assert result['failed'] and 'is unknown' in result['msg'] and KEY_ID in result['msg']
+    assert client.methods().count('PUT keys/' + KEY_ID) == 1 and client.methods().count('GET keys') > 2
+
+
+@pytest.mark.parametrize('answer', [None, [], {'id': KEY_ID}, 'true', 1])
+def test_update_answer_of_the_wrong_shape_fails_in_a_sentence(run_module, portal, answer):
+    portal(put_answer=answer)
+    result = run_task(run_module, state='inactive')
+    assert result['failed'] and 'instead of true or false' in result['msg'] and 'refused' not in result['msg']
+
+
+def test_a_key_without_the_write_scope_is_told_so(run_module, portal):
+    portal(put_error=DocSpaceError('PUT x failed with HTTP 403: not allowed.', 403))
+    result = run_task(run_module, state='inactive')
+    assert result['failed'] and result['status'] == 403 and '*:write' in result['msg']

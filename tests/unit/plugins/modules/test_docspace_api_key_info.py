@@ -9,7 +9,7 @@ import datetime
 import pytest
 
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key_info
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
     CATALOGUE, OTHER_USER, FakeClient, make_key)
 
@@ -85,3 +85,32 @@ def test_current_needs_an_api_key(run_module, client):
 def test_bad_key_id(run_module, client):
     result = listed(run_module, key_id='nope')
     assert result['failed'] and 'UUID' in result['msg'] and client.calls == []
+
+
+def test_current_works_for_a_key_that_may_not_read_the_catalogue(run_module, client, monkeypatch):
+    """A least-privilege CI key checks its own expiry: GET /keys/@self needs no scope, the catalogue needs *:read."""
+    def get(path):
+        client.calls.append(('GET', path, None))
+        if path == 'keys/@self':
+            return KEYS[3]
+        raise DocSpaceError('GET %s failed with HTTP 403: not allowed.' % path, 403)
+    monkeypatch.setattr(client, 'get', get)
+    result = listed(run_module, current=True)
+    assert [key['id'] for key in result['api_keys']] == [IDS[3]] and result['available_permissions'] == []
+    assert any('*:read' in text for text in result['warnings'])
+    assert client.methods() == ['GET keys/@self', 'GET keys/permissions']
+
+
+def test_a_key_that_may_not_list_keys_is_told_which_scope_it_needs(run_module, client, monkeypatch):
+    def get(path):
+        raise DocSpaceError('GET %s failed with HTTP 403: not allowed.' % path, 403)
+    monkeypatch.setattr(client, 'get', get)
+    result = listed(run_module)
+    assert result['failed'] and result['status'] == 403 and '*:read' in result['msg'] and '*:write' not in result['msg']
+
+
+def test_who_am_i_must_be_a_docspace_answer(run_module, client, monkeypatch):
+    real_get = client.get
+    monkeypatch.setattr(client, 'get', lambda path: '<html>' if path == 'people/@self' else real_get(path))
+    result = listed(run_module, owned_by_me=True)
+    assert result['failed'] and 'did not say who the caller is' in result['msg']

@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
-    KEY_ID, NEW_ID, OTHER_USER, SECRET, FakeClient, make_key)
+    KEY_ID, ME, NEW_ID, OTHER_USER, SECRET, FakeClient, make_key)
 
 CONNECTION = {'base_url': 'http://portal.test', 'api_key': 'sk-' + 'a' * 64}
 THEIRS = {'id': OTHER_USER, 'displayName': 'Somebody else'}
@@ -22,7 +22,6 @@ def portal(monkeypatch):
     def install(keys=None, **kwargs):
         client = FakeClient([make_key()] if keys is None else keys, **kwargs)
         monkeypatch.setattr(DocSpaceClient, 'from_module', classmethod(lambda cls, module: client))
-        monkeypatch.setattr(docspace_api_key.time, 'sleep', lambda seconds: None)
         return client
     return install
 
@@ -186,7 +185,7 @@ def test_key_that_never_expires_with_expires_in_days(run_module, portal):
 
 
 def test_creation_that_timed_out_but_happened_is_adopted(run_module, portal):
-    client = portal([], post_answers=[DocSpaceError('POST failed: no answer within the 30-second timeout.')],
+    client = portal([], post_answers=[DocSpaceError('POST failed: no answer within the 30-second timeout.', timed_out=True)],
                     appears_after_post_error=True)
     result = run_task(run_module, name='ci', permissions=['files:read'])
     warnings = result['warnings']
@@ -195,38 +194,125 @@ def test_creation_that_timed_out_but_happened_is_adopted(run_module, portal):
     assert any('adopted' in text for text in warnings)
 
 
-def test_creation_that_failed_with_503_is_retried_once_it_is_sure(run_module, portal):
-    client = portal([], post_answers=[DocSpaceError('POST failed with HTTP 503: unavailable.', 503)])
+def test_creation_whose_answer_was_lost_is_looked_for_until_it_appears(run_module, portal):
+    """The portal may still be making the key: the list is read again, with back-off, until the key shows."""
+    client = portal([], post_answers=[DocSpaceError('POST failed with HTTP 504: gateway time-out.', 504)])
+    appear_on_list = [4]
+
+    def listing():
+        appear_on_list[0] -= 1
+        if appear_on_list[0] == 0:
+            client.keys.append(make_key(id=NEW_ID, name='ci'))
+        return list(client.keys)
+    client.listing = listing
     result = run_task(run_module, name='ci', permissions=['files:read'])
-    assert result['changed'] is True and result['api_key']['key'] == SECRET
-    assert client.methods() == ['GET keys', 'POST keys', 'GET keys', 'GET people/@self', 'POST keys']
+    assert result['changed'] is True and result['api_key']['id'] == NEW_ID and 'key' not in result['api_key']
+    assert client.methods().count('GET keys') == 4 and [call[0] for call in client.writes()] == ['POST']
 
 
-def test_creation_that_failed_with_500_is_not_retried(run_module, portal):
+def test_creation_that_never_appears_fails_saying_how_long_to_wait(run_module, portal):
+    client = portal([], post_answers=[DocSpaceError('POST failed: no answer within the 30-second timeout.', timed_out=True)])
+    result = run_task(run_module, name='ci', permissions=['files:read'], timeout=30)
+    assert result['failed'] and result['changed'] is False
+    assert 'wait 30 seconds before running the task again' in result['msg']
+    assert [call[0] for call in client.writes()] == ['POST'] and client.methods().count('GET keys') > 2
+
+
+def test_creation_answered_500_is_looked_for_and_never_sent_twice(run_module, portal):
     client = portal([], post_answers=[DocSpaceError('POST failed with HTTP 500: boom.', 500)])
     result = run_task(run_module, name='ci', permissions=['files:read'])
     assert result['failed'] and result['status'] == 500 and result['changed'] is False
     assert [call[0] for call in client.writes()] == ['POST']
 
 
-def test_creation_rate_limited_is_not_retried(run_module, portal):
-    client = portal([], post_answers=[DocSpaceError('POST failed with HTTP 429: too many requests.', 429)] * 5)
+def test_creation_refused_503_after_the_client_retries_is_not_looked_for(run_module, portal):
+    """503: the portal did not take the request (the client's Retry policy already re-sent it)."""
+    client = portal([], post_answers=[DocSpaceError('POST failed with HTTP 503: unavailable.', 503)])
     result = run_task(run_module, name='ci', permissions=['files:read'])
-    assert result['failed'] and result['status'] == 429
+    assert result['failed'] and result['status'] == 503
     assert client.methods() == ['GET keys', 'POST keys']
 
 
-def test_creation_gives_up_after_retries(run_module, portal):
-    client = portal([], post_answers=[DocSpaceError('POST failed with HTTP 502: bad gateway.', 502)] * 5)
-    result = run_task(run_module, name='ci', permissions=['files:read'], retries=2)
-    assert result['failed'] and result['status'] == 502 and result['changed'] is False
-    assert [call[0] for call in client.writes()] == ['POST'] * 3
+def test_creation_rate_limited_says_when_to_run_again(run_module, portal):
+    client = portal([], post_answers=[DocSpaceError('POST failed with HTTP 429: too many requests.', 429)] * 5)
+    result = run_task(run_module, name='ci', permissions=['files:read'])
+    assert result['failed'] and result['status'] == 429
+    assert '5 new API keys per 15 minutes' in result['msg']
+    assert client.methods() == ['GET keys', 'POST keys']
+
+
+@pytest.mark.parametrize('answer', [True, [], 'sk-' + 'a' * 64, {}, {'id': 5}, None])
+def test_creation_answer_of_the_wrong_shape_fails_in_a_sentence(run_module, portal, answer):
+    portal([], post_answers=[answer])
+    result = run_task(run_module, name='ci', permissions=['files:read'])
+    assert result['failed'] and 'instead of the new API key' in result['msg']
+    assert 'sk-' + 'a' * 64 not in result['msg']
 
 
 def test_creation_with_unknown_scope_names_it(run_module, portal):
     portal([], post_answers=[DocSpaceError('POST failed with HTTP 400: Permissions are not valid.', 400)])
     result = run_task(run_module, name='ci', permissions=['rooms:delete'])
     assert result['failed'] and "'rooms:delete'" in result['msg']
+
+
+def test_created_key_without_the_secret_in_its_answer_returns_no_secret(run_module, portal):
+    portal([], post_answers=[make_key(id=NEW_ID, name='ci', key=None)])
+    result = run_task(run_module, name='ci', permissions=['files:read'])
+    assert result['changed'] is True and 'key' not in result['api_key']
+
+
+def test_scopes_with_stray_spaces_are_trimmed(run_module, portal):
+    client = portal([])
+    result = run_task(run_module, name='ci', permissions=['files:read', ' rooms:read '])
+    assert client.writes()[0][2]['permissions'] == ['files:read', 'rooms:read']
+    assert result['api_key']['permissions'] == ['files:read', 'rooms:read']
+
+
+def test_check_mode_create_names_the_caller_as_creator(run_module, portal):
+    portal([])
+    result = run_task(run_module, check_mode=True, name='ci', permissions=['files:read'])
+    assert result['api_key']['created_by'] == {'id': ME, 'display_name': 'Administrator'}
+    assert result['api_key']['created_on'] and result['api_key']['id'] is None
+
+
+def test_absent_by_id_of_an_invisible_key_warns_a_non_admin(run_module, portal):
+    client = portal([], me={'id': ME, 'displayName': 'Dev', 'isAdmin': False})
+    result = run_task(run_module, key_id=KEY_ID, state='absent')
+    assert result['changed'] is False and not result.get('failed') and client.writes() == []
+    assert any(KEY_ID in text and 'another user' in text for text in result['warnings'])
+
+
+def test_absent_by_id_of_an_invisible_key_is_plainly_ok_for_an_admin(run_module, portal):
+    portal([])
+    result = run_task(run_module, key_id=KEY_ID, state='absent')
+    assert result['changed'] is False and result['warnings'] == []
+
+
+def test_absent_by_name_asks_nobody_who_the_caller_is(run_module, portal):
+    client = portal([])
+    result = run_task(run_module, name='ci', state='absent')
+    assert result['changed'] is False and client.methods() == ['GET keys']
+
+
+def test_delete_whose_answer_was_lost_is_read_back(run_module, portal):
+    client = portal(delete_answers=[DocSpaceError('DELETE failed with HTTP 502: bad gateway.', 502)], delete_applies=True)
+    result = run_task(run_module, key_id=KEY_ID, state='absent')
+    assert result['changed'] is True and not result.get('failed')
+    assert client.methods() == ['GET keys', 'DELETE keys/' + KEY_ID, 'GET keys']
+
+
+def test_delete_whose_outcome_stays_unknown_fails_saying_so(run_module, portal):
+    client = portal(delete_answers=[DocSpaceError('DELETE failed: no answer.', timed_out=True)])
+    result = run_task(run_module, key_id=KEY_ID, state='absent')
+    assert result['failed'] and 'is unknown' in result['msg']
+    assert client.methods().count('DELETE keys/' + KEY_ID) == 1
+
+
+@pytest.mark.parametrize('answer', [None, 'true', [], {'response': True}])
+def test_delete_answer_of_the_wrong_shape_fails(run_module, portal, answer):
+    portal(delete_answers=[answer])
+    result = run_task(run_module, key_id=KEY_ID, state='absent')
+    assert result['failed'] and 'instead of true or false' in result['msg']
 
 
 def test_key_id_or_name_is_required(run_module, portal):
