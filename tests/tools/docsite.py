@@ -193,7 +193,9 @@ def build(args):
     site_dir.mkdir(mode=0o755)  # antsibull-docs wants it writable by its owner only, whatever the umask
     site_dir.chmod(0o755)
 
-    run('sphinx-init', [tool, 'sphinx-init', '--use-current', '--fail-on-error', '--dest-dir', site_dir, fqcn], env)
+    run('sphinx-init', [tool, 'sphinx-init', '--use-current', '--fail-on-error', '--dest-dir', site_dir,
+                        '--project', fqcn, '--title', '%s documentation' % fqcn,
+                        '--copyright', '%s contributors' % fqcn, fqcn], env)
     make_offline(site_dir)
     rst_dir = site_dir / 'rst'
     rst_dir.chmod(0o755)  # as the generated build.sh does, for the same reason
