@@ -70,19 +70,25 @@ def parse_args():
                         help='scratch directory for the collection copy and the Sphinx site (default: %(default)s);'
                              ' emptied first')
     parser.add_argument('--collection-dir', type=Path, default=REPO_ROOT,
-                        help='collection source tree holding galaxy.yml (default: this checkout)')
+                        help='collection source tree (galaxy.yml) or installed collection (MANIFEST.json) '
+                             '(default: this checkout)')
     return parser.parse_args()
 
 
 def collection_name(collection_dir):
+    """(namespace, name) from galaxy.yml of a source tree or MANIFEST.json of an installed collection."""
     galaxy_yml = collection_dir / 'galaxy.yml'
+    manifest = collection_dir / 'MANIFEST.json'
+    source = galaxy_yml if galaxy_yml.exists() or not manifest.exists() else manifest
     try:
-        with galaxy_yml.open() as f:
-            galaxy = yaml.safe_load(f)
-        return galaxy['namespace'], galaxy['name']
+        with source.open() as f:
+            info = yaml.safe_load(f)  # JSON is YAML
+        if source == manifest:
+            info = info['collection_info']
+        return info['namespace'], info['name']
     except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
         raise BuildError('cannot read namespace and name from %s (%s); pass --collection-dir of a collection source '
-                         'tree.' % (galaxy_yml, exc))
+                         'tree or installed collection.' % (source, exc))
 
 
 def fresh_dir(path):
