@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Check the execution-environment definition in docs/ee/ by creating its build context from the local tarball.
 
 Runs what docs/ee/README.md tells users to run, up to the step that needs a container engine:
@@ -42,7 +42,7 @@ def say(message):
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--work-dir', type=Path, default=DEFAULT_WORK,
                         help='scratch directory (default: %(default)s); emptied first')
     return parser.parse_args()
@@ -67,7 +67,7 @@ def tool_env(collections_path):
 def run(step, command, env, cwd):
     say('%s: %s (in %s)' % (step, ' '.join(str(part) for part in command), cwd))
     result = subprocess.run([str(part) for part in command], env=env, cwd=str(cwd),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     print(result.stdout, end='', flush=True)
     if result.returncode != 0:
         raise CheckError('%s failed (exit %d); see its output above.' % (step, result.returncode))
@@ -165,8 +165,8 @@ def check_galaxy_variant(namespace, name, version):
     wanted = [c for c in (load_yaml(EE_DIR / GALAXY_REQUIREMENTS) or {}).get('collections', [])
               if c.get('name') == '%s.%s' % (namespace, name)]
     if not wanted or str(wanted[0].get('version')) != version:
-        raise CheckError('docs/ee/%s must name %s.%s version %s (galaxy.yml).' % (GALAXY_REQUIREMENTS, namespace, name,
-                                                                                 version))
+        raise CheckError('docs/ee/%s must name %s.%s version %s (galaxy.yml).'
+                         % (GALAXY_REQUIREMENTS, namespace, name, version))
     say('Galaxy variant: same base image, %s.%s %s' % (namespace, name, version))
 
 
