@@ -355,16 +355,19 @@ class SecretFile:
         """Write the secret atomically; the file has the task's attributes before the secret is in it."""
         directory = os.path.dirname(self.path)
         handle, temporary = tempfile.mkstemp(prefix='.%s.' % os.path.basename(self.path), dir=directory)
+        placeholder = False
         try:
             try:
                 os.write(handle, to_bytes(secret))
                 os.fsync(handle)
             finally:
                 os.close(handle)
-            self.placeholder()
-            # atomic_move gives the new file the attributes of the file it replaces, fixed just before.
+            placeholder = self.placeholder()
+            # atomic_move gives the new file the attributes of the file it replaces, set just before.
             self.module.atomic_move(temporary, self.path, unsafe_writes=self.module.params.get('unsafe_writes'))
         except Exception as exc:  # atomic_move raises plain Exception (ansible-core 2.19)
+            if placeholder and os.path.exists(self.path) and not os.path.getsize(self.path):
+                os.unlink(self.path)
             raise DocSpaceError('Cannot write secret_dest %s: %s.' % (self.path, to_native(exc))) from None
         finally:
             if os.path.exists(temporary):
@@ -373,12 +376,15 @@ class SecretFile:
         return True
 
     def placeholder(self):
-        """Make sure the destination exists with the wanted attributes, so the secret never sits in a file with others."""
+        """Make sure the destination exists with the wanted attributes, so the secret never sits in a file with other
+        attributes (atomic_move would give a new file the umask's mode); whether it made an empty file."""
         try:
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_FILE_MODE))
+            made = True
         except FileExistsError:
-            pass
+            made = False
         self.module.set_fs_attributes_if_different(self.file_args(), False)
+        return made
 
     def fix_attributes(self):
         """Give an existing file the task's mode, owner and group (check mode: only say whether it would); changed?"""
