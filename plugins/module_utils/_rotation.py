@@ -305,12 +305,17 @@ class SecretFile:
     """secret_dest: reads the secret a file holds and writes a new one atomically with the task's file attributes.
 
     Needs an AnsibleModule made with add_file_common_args=True (mode, owner, group, ...). Without mode, the file is
-    0600. The file holds the secret alone, without a line break.
+    0600. The file holds the secret alone, without a line break. A task that will write the file calls ready() (also in
+    check mode), then, in a real run and before the key is created, prepare(), which makes the file exist with its
+    attributes (so that AnsibleModule's own failures about owner or mode come before a key exists, and the secret
+    never sits in a file with other attributes); write(secret) after the creation; abandon() when the task fails before
+    writing.
     """
 
     def __init__(self, module, path):
         self.module = module
         self.path = os.path.abspath(os.path.expanduser(path))
+        self.made_placeholder = False
 
     def file_args(self):
         args = self.module.load_file_common_arguments(self.module.params, path=self.path)
@@ -351,40 +356,41 @@ class SecretFile:
             raise DocSpaceError('The directory of secret_dest %s is not writable by the user the module runs as.'
                                 % self.path)
 
+    def prepare(self):
+        """Make the file exist (empty when new) with the task's attributes, before the key is created."""
+        try:
+            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_FILE_MODE))
+            self.made_placeholder = True
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise DocSpaceError('Cannot create secret_dest %s: %s.' % (self.path, to_native(exc.strerror or exc))) from None
+        self.module.set_fs_attributes_if_different(self.file_args(), False)
+
+    def abandon(self):
+        """Remove the empty file prepare() made, when the task failed before writing the secret."""
+        if self.made_placeholder and os.path.isfile(self.path) and not os.path.getsize(self.path):
+            os.unlink(self.path)
+
     def write(self, secret):
-        """Write the secret atomically; the file has the task's attributes before the secret is in it."""
+        """Write the secret atomically; atomic_move gives it the attributes prepare() set on the file it replaces."""
         directory = os.path.dirname(self.path)
         handle, temporary = tempfile.mkstemp(prefix='.%s.' % os.path.basename(self.path), dir=directory)
-        placeholder = False
         try:
             try:
                 os.write(handle, to_bytes(secret))
                 os.fsync(handle)
             finally:
                 os.close(handle)
-            placeholder = self.placeholder()
-            # atomic_move gives the new file the attributes of the file it replaces, set just before.
             self.module.atomic_move(temporary, self.path, unsafe_writes=self.module.params.get('unsafe_writes'))
         except Exception as exc:  # atomic_move raises plain Exception (ansible-core 2.19)
-            if placeholder and os.path.exists(self.path) and not os.path.getsize(self.path):
-                os.unlink(self.path)
             raise DocSpaceError('Cannot write secret_dest %s: %s.' % (self.path, to_native(exc))) from None
         finally:
             if os.path.exists(temporary):
                 os.unlink(temporary)
+        self.made_placeholder = False
         self.fix_attributes()
         return True
-
-    def placeholder(self):
-        """Make sure the destination exists with the wanted attributes, so the secret never sits in a file with other
-        attributes (atomic_move would give a new file the umask's mode); whether it made an empty file."""
-        try:
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SECRET_FILE_MODE))
-            made = True
-        except FileExistsError:
-            made = False
-        self.module.set_fs_attributes_if_different(self.file_args(), False)
-        return made
 
     def fix_attributes(self):
         """Give an existing file the task's mode, owner and group (check mode: only say whether it would); changed?"""

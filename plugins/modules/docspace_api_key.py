@@ -570,7 +570,14 @@ def run(module, api):
     writes_secret = secret_file is not None and plan.action in ('create', 'replace')
     if writes_secret:
         secret_file.ready()
-    result = act(module, api, params, plan, key, keys, secret_file, now)
+        if not module.check_mode:
+            secret_file.prepare()
+    try:
+        result = act(module, api, params, plan, key, keys, secret_file, now)
+    except DocSpaceError:
+        if writes_secret:
+            secret_file.abandon()
+        raise
     if leftovers:
         result['retired_keys'] = retire_leftovers(module, api, leftovers, params['previous_key'], now)
         result['changed'] = True

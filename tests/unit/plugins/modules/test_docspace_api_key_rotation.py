@@ -262,3 +262,18 @@ def test_two_keys_of_a_name_prefer_the_one_in_secret_dest(run_module, portal, tm
     result = run_task(run_module, name='ci-deploy', recreate='when_needed', secret_dest=str(dest))
     assert result['api_key']['id'] == KEY_ID and [key['id'] for key in result['retired_keys']] == [NEW_ID]
     assert client.writes() == [('DELETE', 'keys/' + NEW_ID, None)]
+
+
+def test_refused_creation_leaves_no_secret_file(run_module, portal, tmp_path):
+    portal([], post_answers=[DocSpaceError('POST http://portal.test/api/2.0/keys failed with HTTP 403.', 403)])
+    result = run_task(run_module, name='ci-deploy', permissions=['*'], secret_dest=str(tmp_path / 'ci.key'))
+    assert result['failed'] and os.listdir(tmp_path) == []
+
+
+def test_lost_creation_answer_with_secret_dest_deletes_the_new_key(run_module, portal, tmp_path):
+    client = portal([], post_answers=[DocSpaceError('POST timed out.', None, timed_out=True)],
+                    appears_after_post_error=True)
+    result = run_task(run_module, name='ci-deploy', permissions=['*'], secret_dest=str(tmp_path / 'ci.key'))
+    assert result['failed'] and 'cannot be written to secret_dest' in result['msg']
+    assert [call[0] for call in client.writes()] == ['POST', 'DELETE'] and client.keys == []
+    assert os.listdir(tmp_path) == []
