@@ -56,7 +56,7 @@ SECRET_FILE_MODE = 0o600
 
 # --- options -------------------------------------------------------------------------------------------------------
 
-def check_rotation_options(key_id, recreate, renew_before_days):
+def check_rotation_options(key_id, recreate, renew_before_days, expires_in_days=None):
     """Refuse rotation options that contradict each other, before any request."""
     if renew_before_days is not None and renew_before_days < 0:
         raise DocSpaceError('renew_before_days must be 0 or more; got %d.' % renew_before_days)
@@ -66,6 +66,20 @@ def check_rotation_options(key_id, recreate, renew_before_days):
     if renew_before_days is not None and recreate != 'when_needed':
         raise DocSpaceError('renew_before_days says when to replace a key that is about to expire, which only '
                             'recreate: when_needed does; got recreate: %s.' % recreate)
+    check_renewal_window(expires_in_days, renew_before_days)
+
+
+def check_renewal_window(lifetime, renew_before_days):
+    """Refuse a renew_before_days that a new key of this lifetime would be within at once (renewed on every run).
+
+    A key of L days has L - 1 whole days left right after its creation.
+    """
+    if lifetime is None or renew_before_days is None or lifetime - 1 > renew_before_days:
+        return
+    instead = ('leave renew_before_days out (a 1-day key is replaced once it has expired)' if lifetime == 1 else
+               'set renew_before_days below %d, or a longer expires_in_days' % (lifetime - 1))
+    raise DocSpaceError('renew_before_days: %d would replace a %d-day key on every run, since a new %d-day key has %d '
+                        'whole day(s) left: %s.' % (renew_before_days, lifetime, lifetime, lifetime - 1, instead))
 
 
 # --- dates -----------------------------------------------------------------------------------------------------------
@@ -85,7 +99,8 @@ def days_since_last_use(key, now):
 def unused_for(key, days, now):
     """Whether the key has not been used for at least `days` days (a never-used key: counted from its creation)."""
     since = parse_date(key.get('lastUsed')) or parse_date(key.get('createOn'))
-    return since is None or now - since >= datetime.timedelta(days=days)
+    # A portal clock slightly ahead of this host's must not make a key "used in the future".
+    return since is None or max(now - since, datetime.timedelta(0)) >= datetime.timedelta(days=days)
 
 
 # --- the decision ----------------------------------------------------------------------------------------------------
@@ -148,6 +163,8 @@ def plan_key_task(key, key_id, name, permissions, expires_in_days, state, now, r
     except that a secret_dest without the key's secret fails (recreate: never).
     """
     if state != 'absent' and key is not None:
+        if recreate == 'when_needed':
+            check_renewal_window(replacement_lifetime(key, expires_in_days), renew_before_days)
         reason = replacement_reason(key, recreate, renew_before_days, expires_in_days, secret_in_file, now)
         if reason:
             body = creation_body(name or key.get('name'), permissions or key.get('permissions'),

@@ -114,6 +114,9 @@ options:
         C(expires_in_days_left) of M(onlyoffice.docspace.docspace_api_key_info) shows them; day N is included, so
         V(0) renews a key on its last day).
       - Refused with any other O(recreate).
+      - Refused when a new key would be within it at once, and so replaced on every run: a key of N days has N - 1
+        whole days left right after its creation, so O(renew_before_days) must be below O(expires_in_days) - 1 (or
+        below the lifetime of the key, which a replacement keeps).
     type: int
   previous_key:
     description:
@@ -439,7 +442,7 @@ def checked_params(params):
     check_name(params['name'])
     params['permissions'] = clean_permissions(params['permissions'])
     check_expires_in_days(params['expires_in_days'])
-    check_rotation_options(params['key_id'], params['recreate'], params['renew_before_days'])
+    check_rotation_options(params['key_id'], params['recreate'], params['renew_before_days'], params['expires_in_days'])
     return params
 
 

@@ -227,3 +227,21 @@ def test_days_since_last_use_and_unused_for():
     never = key(age=40)
     assert rotation.days_since_last_use(never, NOW) is None
     assert rotation.unused_for(never, 40, NOW) and not rotation.unused_for(never, 41, NOW)
+
+
+@pytest.mark.parametrize('lifetime, renew_before_days, refused', [
+    (90, 88, False), (90, 89, True), (15, 14, True), (16, 14, False), (2, 1, True), (2, 0, False), (1, 0, True),
+    (None, 300, False),
+])
+def test_renew_window_that_would_renew_every_run_is_refused(lifetime, renew_before_days, refused):
+    if refused:
+        with pytest.raises(DocSpaceError, match='on every run'):
+            rotation.check_rotation_options(None, 'when_needed', renew_before_days, lifetime)
+    else:
+        rotation.check_rotation_options(None, 'when_needed', renew_before_days, lifetime)
+
+
+def test_renew_window_is_checked_against_the_lifetime_a_replacement_keeps():
+    with pytest.raises(DocSpaceError, match='30-day key on every run'):
+        plan(key(lifetime=30, age=20), renew_before_days=29)
+    assert plan(key(lifetime=30, age=0.5), renew_before_days=28).action == 'none'
