@@ -25,8 +25,8 @@ description:
     renews keys that expire within O(renew_before_days).
   - With O(secret_dest), the secret of a key the task creates is written to a file on the host that runs the module,
     and the task is V(ok) only when that file holds the secret of the key it finds.
-  - DocSpace has no conditional update. Tasks that change the same key from several hosts at once should use
-    C(throttle: 1) or C(run_once: true); the last write decides the key's state.
+  - 'DocSpace has no conditional update. Tasks that change the same key from several hosts at once should use
+    C(throttle: 1) or C(run_once: true); the last write decides the key''s state.'
 author:
   - onlyoffice.docspace maintainers (@onlyoffice)
 extends_documentation_fragment:
@@ -114,7 +114,7 @@ options:
         C(expires_in_days_left) of M(onlyoffice.docspace.docspace_api_key_info) shows them; day N is included, so
         V(0) renews a key on its last day).
       - Refused with any other O(recreate).
-      - Refused when a new key would be within it at once, and so replaced on every run: a key of N days has N - 1
+      - Refused when a new key would be within it at once, and so replaced on every run. A key of N days has N - 1
         whole days left right after its creation, so O(renew_before_days) must be below O(expires_in_days) - 1 (or
         below the lifetime of the key, which a replacement keeps).
     type: int
