@@ -81,7 +81,7 @@ EXAMPLES = r'''
   loop_control:
     label: "{{ item.name }}"
 
-- name: Keys to renew within two weeks, and keys nobody used for 90 days
+- name: Keys that expire within two weeks (renewal candidates)
   onlyoffice.docspace.docspace_api_key_info:
     expiring_within_days: 14
   register: expiring
