@@ -284,7 +284,7 @@ def hand_over(api, key, secret, writer, now, untouched=''):
 def replace(api, old, body, is_active, previous_key, reason, known_keys, writer, now):
     """Replace `old`: create the new key, deactivate it when is_active is False, hand its secret to writer, retire old.
 
-    Returns (new key, its secret or None when the portal did not show it, retired_view of old). The old key is touched
+    Returns (new key, its secret, retired_view of old). The old key is touched
     only after the new key and its secret are safe: a refused creation, a lost secret or a failed write leaves it
     untouched (DocSpaceError); a failed retirement raises DocSpaceError with changed=True and the new key (api_key, with
     its secret unless a writer has it), which the next run finishes (pick_current).
