@@ -252,15 +252,15 @@ def new_key_result(key, secret, writer, now):
     return result
 
 
-def discard(api, key, why, now):
+def discard(api, key, why, now, untouched=''):
     """Delete a key this task just made and cannot hand over; DocSpaceError saying so (and what is left) always."""
     try:
         api.delete(key['id'])
     except DocSpaceError as exc:
-        raise DocSpaceError('%s, and deleting it again failed: %s Delete API key %s (key_id) before running the task again.'
-                            % (why, exc.message, key['id']), exc.status, changed=True,
+        raise DocSpaceError('%s, and deleting it again failed: %s Delete API key %s (key_id) before running the task '
+                            'again%s.' % (why, exc.message, key['id'], untouched), exc.status, changed=True,
                             api_key=describe_key(key, now)) from None
-    raise DocSpaceError('%s; it was deleted again. Run the task again.' % why)
+    raise DocSpaceError('%s, so the new key was deleted again%s. Run the task again.' % (why, untouched))
 
 
 def hand_over(api, key, secret, writer, now, untouched=''):
@@ -273,12 +273,12 @@ def hand_over(api, key, secret, writer, now, untouched=''):
         return
     if secret is None:
         discard(api, key, 'The answer to the creation of API key %s (%s) was lost, so its secret is unknown and cannot '
-                          'be written to secret_dest%s' % (key['id'], key.get('name'), untouched), now)
+                          'be written to secret_dest' % (key['id'], key.get('name')), now, untouched)
     try:
         writer.write(secret)
     except DocSpaceError as exc:
-        discard(api, key, 'Made API key %s (%s) but could not write its secret: %s%s'
-                % (key['id'], key.get('name'), exc.message.rstrip('.'), untouched), now)
+        discard(api, key, 'Made API key %s (%s) but could not write its secret (%s)'
+                % (key['id'], key.get('name'), exc.message.rstrip('.')), now, untouched)
 
 
 def replace(api, old, body, is_active, previous_key, reason, known_keys, writer, now):
@@ -289,7 +289,7 @@ def replace(api, old, body, is_active, previous_key, reason, known_keys, writer,
     untouched (DocSpaceError); a failed retirement raises DocSpaceError with changed=True and the new key (api_key, with
     its secret unless a writer has it), which the next run finishes (pick_current).
     """
-    untouched = '; API key %s (%s) is untouched' % (old['id'], old.get('name'))
+    untouched = '; API key %s (%s), the one to replace, is untouched' % (old['id'], old.get('name'))
     try:
         new, secret = api.create_once(body, known_keys)
     except DocSpaceError as exc:
@@ -297,13 +297,13 @@ def replace(api, old, body, is_active, previous_key, reason, known_keys, writer,
                             % (old['id'], old.get('name'), exc.message), exc.status, **exc.result) from None
     if secret is None:
         discard(api, new, 'The answer to the creation of API key %s (%s) was lost, so its secret is unknown and a '
-                          'replacement without its secret is worth nothing%s' % (new['id'], new.get('name'), untouched), now)
+                          'replacement without its secret is worth nothing' % (new['id'], new.get('name')), now, untouched)
     if is_active is False and new.get('isActive', True):
         try:
             api.update(new, {'isActive': False})
         except DocSpaceError as exc:
-            discard(api, new, 'Made API key %s (%s) but could not deactivate it: %s%s'
-                    % (new['id'], new.get('name'), exc.message.rstrip('.'), untouched), now)
+            discard(api, new, 'Made API key %s (%s) but could not deactivate it (%s)'
+                    % (new['id'], new.get('name'), exc.message.rstrip('.')), now, untouched)
         new = apply_update(new, {'isActive': False})
     hand_over(api, new, secret, writer, now, untouched)
     try:
