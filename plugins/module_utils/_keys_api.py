@@ -52,9 +52,9 @@ def scope_refusal(exc, scope, action):
     """A 403 from a key-management call, with the scope that call needs added; other errors as they are."""
     if exc.status != 403:
         return exc
-    guests = ' (guests may not create keys)' if action == 'create API keys' else ''
-    return DocSpaceError('%s; an API key needs full access or the %s scope to %s%s.'
-                         % (exc.message.rstrip('.'), scope, action, guests), 403)
+    guests = '; guests may not create keys' if action == 'create API keys' else ''
+    return DocSpaceError('%s; these credentials may not %s (an API key needs full access or the %s scope%s).'
+                         % (exc.message.rstrip('.'), action, scope, guests), 403)
 
 
 class ApiKeys:
