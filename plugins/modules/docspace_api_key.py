@@ -508,8 +508,8 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            **docspace_argument_rules(required_one_of=[('key_id', 'name')]))
     check_inputs(module)
-    client = DocSpaceClient.from_module(module)
     try:
+        client = DocSpaceClient.from_module(module)
         with write_lock(module, client):
             result = run(module, client)
     except DocSpaceError as exc:

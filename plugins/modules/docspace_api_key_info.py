@@ -244,8 +244,8 @@ def main():
             module.params['key_id'] = canonical_key_id(module.params['key_id'])
         except ValueError as exc:
             module.fail_json(msg=str(exc))
-    client = DocSpaceClient.from_module(module)
     try:
+        client = DocSpaceClient.from_module(module)
         result = run(module, client)
     except DocSpaceError as exc:
         module.fail_json(**exc.fail_kwargs())
