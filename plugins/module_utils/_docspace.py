@@ -64,7 +64,7 @@ ENV_VARS = dict(base_url='DOCSPACE_URL', api_key='DOCSPACE_API_KEY', auth_token=
                 timeout='DOCSPACE_TIMEOUT', retries='DOCSPACE_RETRIES')
 CA_BUNDLE_ENV = ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE')
 NOT_TLS_MARKERS = ('wrong version number', 'record layer failure', 'unknown protocol', 'packet length too long',
-                   'http request', 'unexpected eof while reading')
+                   'http request')
 
 
 def docspace_argument_spec():
@@ -480,7 +480,7 @@ def validation_message(problem):
     errors = problem.get('errors')
     details = []
     if isinstance(errors, dict):
-        for field in sorted(errors, key=str):
+        for field in sorted(errors):  # JSON object keys are strings
             messages = errors[field]
             if isinstance(messages, list):
                 messages = ' '.join(str(m) for m in messages)

@@ -9,6 +9,7 @@ import contextlib
 import email.utils
 import gzip
 import json
+import re
 import os
 import shutil
 import socket
@@ -16,6 +17,7 @@ import ssl
 import subprocess
 import threading
 import time
+import warnings
 from http.client import RemoteDisconnected
 
 import pytest
@@ -187,7 +189,6 @@ def test_a_proxy_that_cannot_be_reached_stays_a_connection_error():
     refused = NewConnectionError(None, 'Failed to establish a new connection: [Errno 111] Connection refused')
     after = ds.make_retry(2).increment('POST', URL, error=ProxyError('Unable to connect to proxy', refused))
     assert (after.connect, after.read, after.other) == (1, 2, 0)
-
 
 
 def test_retry_policy_follows_no_redirect_and_caps_back_off():
@@ -465,8 +466,8 @@ def tls_material(tmp_path_factory):
     if not shutil.which('openssl'):
         pytest.skip('the openssl command is needed to make test certificates')
     directory = tmp_path_factory.mktemp('tls')
-    paths = {name: str(directory / name) for name in ('ca.pem', 'ca.key', 'other.pem', 'other.key', 'srv.pem', 'srv.key',
-                                                       'srv.csr', 'ext.cnf')}
+    names = ('ca.pem', 'ca.key', 'other.pem', 'other.key', 'srv.pem', 'srv.key', 'srv.csr', 'ext.cnf')
+    paths = {name: str(directory / name) for name in names}
     with open(paths['ext.cnf'], 'w') as ext:
         ext.write('subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n')
     for name in ('ca', 'other'):
@@ -841,3 +842,273 @@ def ansible_module(args):
     """A real AnsibleModule with the connection options (no_log, fallbacks, defaults as the modules get them)."""
     with patch_module_args(args):
         return AnsibleModule(argument_spec=ds.docspace_argument_spec(), **ds.docspace_argument_rules())
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Every message, word for word (they are what the user reads)
+# ---------------------------------------------------------------------------------------------------------------------
+
+KEYS = 'http://127.0.0.1:1/api/2.0/keys'
+
+
+def test_option_or_env():
+    assert ds.option_or_env('api_key') == 'api_key (or the DOCSPACE_API_KEY environment variable)'
+
+
+@pytest.mark.parametrize('given, environ, expected', [
+    (dict(base_url=None), {}, 'base_url is required: set base_url (or the DOCSPACE_URL environment variable) to the portal '
+                              'URL, for example https://portal.example.com.'),
+    ({}, {}, 'No credentials: set api_key (or the DOCSPACE_API_KEY environment variable), auth_token (or the '
+             'DOCSPACE_AUTH_TOKEN environment variable), or username (or the DOCSPACE_USERNAME environment variable) with '
+             'password (or the DOCSPACE_PASSWORD environment variable).'),
+    (dict(api_key='k', auth_token='t', username='u', password='p'), dict(DOCSPACE_AUTH_TOKEN='t', DOCSPACE_USERNAME='u'),
+     'api_key and auth_token (from the DOCSPACE_AUTH_TOKEN environment variable) and username (from the DOCSPACE_USERNAME '
+     'environment variable) are mutually exclusive: authenticate one way only (unset DOCSPACE_AUTH_TOKEN and '
+     'DOCSPACE_USERNAME or drop the task option).'),
+    (dict(api_key='k', auth_token='t'), {}, 'api_key and auth_token are mutually exclusive: authenticate one way only '
+                                           '(keep only one of them).'),
+    (dict(password='p'), {}, 'password is set but username is not: set username (or the DOCSPACE_USERNAME environment '
+                             'variable) too.'),
+    (dict(username='u'), dict(DOCSPACE_USERNAME='u'), 'username (from the DOCSPACE_USERNAME environment variable) is set '
+                                                      'but password is not: set password (or the DOCSPACE_PASSWORD '
+                                                      'environment variable) too.'),
+    (dict(auth_token='t', password='p'), {}, 'password goes with username, not with auth_token: remove one of them.'),
+    (dict(auth_token=' '), {}, 'auth_token is blank: set it to the real value.'),
+    (dict(username='u', password=''), {}, 'password is blank: set it to the real value.'),
+])
+def test_connection_problem_messages(given, environ, expected):
+    assert ds.connection_problem(dict(PARAMS, **given), environ) == expected
+
+
+def test_connection_problem_reads_the_process_environment(monkeypatch):
+    monkeypatch.setenv('DOCSPACE_API_KEY', 'k')
+    assert 'from the DOCSPACE_API_KEY' in ds.connection_problem(dict(PARAMS, api_key='k', auth_token='t'))
+
+
+@pytest.mark.parametrize('location, expected', [
+    ('https://portal.test/api/2.0/keys', 'GET %s was redirected (HTTP 301) to https://portal.test/api/2.0/keys, and redirects '
+                                         'are not followed (a creation would be re-sent as a GET, and credentials could go '
+                                         'to another host): set base_url to https://portal.test.' % KEYS),
+    (' https://u:p@portal.test/sub/api/2.0/keys?x=1 ', 'GET %s was redirected (HTTP 301) to https://portal.test/sub/api/2.0/keys, '
+                                                       'and redirects are not followed (a creation would be re-sent as a '
+                                                       'GET, and credentials could go to another host): set base_url to '
+                                                       'https://portal.test/sub.' % KEYS),
+    ('/elsewhere', 'GET %s was redirected (HTTP 301) to http://127.0.0.1:1/elsewhere, and redirects are not followed (a '
+                   'creation would be re-sent as a GET, and credentials could go to another host): set base_url to '
+                   'http://127.0.0.1:1/elsewhere.' % KEYS),
+    (None, 'GET %s was answered with a redirect (HTTP 301) that says nowhere to go; check base_url.' % KEYS),
+    ('', 'GET %s was answered with a redirect (HTTP 301) that says nowhere to go; check base_url.' % KEYS),
+])
+def test_redirect_messages(location, expected):
+    assert ds.redirect_message('GET ' + KEYS, 301, KEYS, location, 'http://127.0.0.1:1/api/2.0') == expected
+
+
+@pytest.mark.parametrize('text, expected', [
+    (None, 'an empty body'), ('', 'an empty body'), (' \n', 'an empty body'),
+    ('  <!DOCTYPE html><p>', 'an HTML page'), ('<HTML>', 'an HTML page'), ('<?xml?>\n<html>', 'an HTML page'),
+    ('<head><title>x', 'an HTML page'), ('{"a": 1}', 'JSON of another shape'),
+    ('hello', 'a body that is not JSON (5 bytes)'), ('\u00e9t\u00e9', 'a body that is not JSON (5 bytes)'),
+])
+def test_describe_body(text, expected):
+    assert ds.describe_body(text) == expected
+
+
+@pytest.mark.parametrize('text, html', [
+    ('x' * 194 + '<html>', True), ('x' * 196 + '<html>', False), ('x' * 195 + '<head>', True), ('x' * 197 + '<head>', False),
+    ('    ' + 'x' * 194 + '<html>', True), ('<!doctype html>', True), ('<html lang="en">', True), ('<body>', False),
+    ('<!doctype xml>', False), (None, False),
+])
+def test_looks_like_html(text, html):
+    assert ds.looks_like_html(text) is html
+
+
+@pytest.mark.parametrize('problem, expected', [
+    ({'title': 'Bad.', 'errors': {'B': ['b1', 'b2'], 'A': 'a', '': ['empty']}}, 'body: empty; A: a; B: b1 b2'),
+    ({'title': 'Only a title.'}, 'Only a title.'),
+    ({'title': 7, 'errors': {}}, '7'),
+    ({'errors': 'not a dict'}, None),
+    ({'title': '', 'errors': None}, None),
+])
+def test_validation_message(problem, expected):
+    assert ds.validation_message(problem) == expected
+
+
+@pytest.mark.parametrize('data, expected', [
+    ({'response': {'title': 'T.'}}, 'T.'),
+    ({'response': {'errors': {'Name': ['long']}}}, 'Name: long'),
+    ({'response': {'other': 1}}, None),
+    ({'response': [1]}, None),
+    ({'error': {'message': '  Denied.  '}}, 'Denied.'),
+    ({'error': {'message': ' '}}, None),
+    ({'error': 'text'}, None),
+    ([1], None),
+])
+def test_portal_message(data, expected):
+    assert ds.portal_message(data) == expected
+
+
+@pytest.mark.parametrize('url, expected', [
+    ('http://a@b:pw@host', ['a@b:pw', 'pw']),
+    ('http://user@host', ['user']),
+    ('http://user:p:w@[::1', ['user:p:w', 'p:w']),
+    ('http://u:p@h:1@[::1', ['u:p@h:1', 'p@h:1']),
+    ('http://[::1', []),
+    ('', []),
+])
+def test_url_secrets_cases(url, expected):
+    assert ds.url_secrets(url) == expected
+
+
+@pytest.mark.parametrize('error, expected', [
+    (requests.exceptions.ConnectionError("HTTPConnectionPool(host='h', port=1): Max retries exceeded (Caused by "
+                                         "NewConnectionError('<x>: Failed to establish a new connection: [Errno 111] "
+                                         "Connection refused'))"), 'Connection refused'),
+    (requests.exceptions.ConnectionError('[Errno -2] Name or service not known)'), 'Name or service not known'),
+    (requests.exceptions.ConnectionError('[errno 5] lower'), 'ConnectionError'),
+    (requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed'))"),
+     'the connection was closed without an answer'),
+    (requests.exceptions.ConnectionError('RemoteDisconnected'), 'the connection was closed without an answer'),
+    (requests.exceptions.ConnectionError('Connection aborted'), 'the connection was closed without an answer'),
+    (requests.exceptions.ConnectionError('connection RESET by peer'), 'the connection was closed without an answer'),
+    (requests.exceptions.ProxyError('something else'), 'ProxyError'),
+])
+def test_connection_reason(error, expected):
+    assert ds.connection_reason(error) == expected
+
+
+@pytest.mark.parametrize('error, method, expected', [
+    (requests.exceptions.ConnectionError('[Errno 111] Connection refused'), 'POST',
+     'POST %s failed: could not connect to the portal (Connection refused).' % KEYS),
+    (requests.exceptions.ReadTimeout('x'), 'GET', 'GET %s failed: no answer within the 2.5-second timeout (4 attempts).' % KEYS),
+    (requests.exceptions.ConnectionError('Read timed out.'), 'POST', 'POST %s failed: no answer within the 2.5-second timeout.' % KEYS),
+    (requests.exceptions.ChunkedEncodingError('x'), 'PUT',
+     'PUT %s failed: the answer was cut short (the connection broke while it was being read).' % KEYS),
+    (requests.exceptions.ContentDecodingError('x'), 'GET',
+     'GET %s failed: the answer was cut short (the connection broke while it was being read).' % KEYS),
+    (requests.exceptions.SSLError('[SSL: WRONG_VERSION_NUMBER] wrong version number'), 'GET',
+     'GET %s failed: the server does not speak TLS there (is it http://?).' % KEYS),
+    (requests.exceptions.InvalidHeader('x'), 'DELETE', 'DELETE %s failed: InvalidHeader.' % KEYS),
+])
+def test_transport_error_messages(error, method, expected):
+    retried = 3 if method in ds.RETRY_METHODS else 0
+    assert ds.transport_error_message(error, method, KEYS, 2.5, retried) == expected
+
+
+@pytest.mark.parametrize('text, source, expected', [
+    ('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for '
+     "'x'. (_ssl.c:1006)", None, 'GET x failed: the TLS certificate of the portal could not be verified (Hostname mismatch, '
+     'certificate is not valid for); set ca_path to the CA bundle that signed it (or validate_certs to false for a test portal).'),
+    ('CERTIFICATE VERIFY FAILED', 'ca_path', 'GET x failed: the TLS certificate of the portal could not be verified against '
+     'the CA bundle of ca_path (certificate verify failed); set ca_path to the CA bundle that signed it (or validate_certs to '
+     'false for a test portal).'),
+    ('[SSL: UNEXPECTED_EOF_WHILE_READING] EOF occurred in violation of protocol', None,
+     'GET x failed: the TLS handshake with the portal failed (EOF occurred in violation of protocol).'),
+    ('[SSL: HTTP_REQUEST] http request (_ssl.c:1006)', None, 'GET x failed: the server does not speak TLS there (is it http://?).'),
+    ('[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure (_ssl.c:1006)', None,
+     'GET x failed: the TLS handshake with the portal failed (sslv3 alert handshake failure).'),
+    ('odd', None, 'GET x failed: the TLS handshake with the portal failed (SSLError).'),
+])
+def test_tls_message_words(text, source, expected):
+    assert ds.tls_message(requests.exceptions.SSLError(text), 'GET x', source) == expected
+
+
+def test_ca_file_problems(tmp_path):
+    unreadable = tmp_path / 'unreadable.pem'
+    unreadable.write_text('x')
+    assert ds.ca_file_problem(str(tmp_path / 'none.pem'), 'ca_path') == 'ca_path %s, which does not exist.' % (tmp_path / 'none.pem')
+    assert ds.ca_file_problem(str(unreadable), 'CURL_CA_BUNDLE') == (
+        'the CURL_CA_BUNDLE environment variable names %s, which holds no PEM CA certificate ("-----BEGIN CERTIFICATE-----"); '
+        'give a PEM bundle.' % unreadable)
+    assert ds.ca_file_problem('bad\0name', 'ca_path') == 'ca_path bad\0name, which is not a usable file name.'
+    assert ds.ca_file_problem(str(tmp_path), 'ca_path') is None
+
+
+def test_ca_file_that_cannot_be_read(tmp_path, tls_material):
+    if os.geteuid() == 0:
+        pytest.skip('root reads every file')
+    locked = tmp_path / 'locked.pem'
+    shutil.copy(tls_material['ca.pem'], str(locked))
+    locked.chmod(0)
+    assert ds.ca_file_problem(str(locked), 'ca_path') == 'ca_path %s, which cannot be read (Permission denied).' % locked
+
+
+def test_ca_file_that_is_fine(tls_material):
+    assert ds.ca_file_problem(tls_material['ca.pem'], 'ca_path') is None
+
+
+def test_from_module_discards_every_blank_secret(server):
+    for options in (dict(auth_token=' '), dict(username='me', password='  ')):
+        module = ansible_module(dict(options, base_url=server.url))
+        with pytest.raises(ds.DocSpaceError, match=r'^(auth_token|password) is blank: set it to the real value\.$'):
+            ds.DocSpaceClient.from_module(module)
+        assert not any(not value.strip() for value in module.no_log_values)
+
+
+def test_every_method_name_is_sent_in_capitals_and_retried_as_such(server):
+    answers = [(503, ''), (200, envelope(None))] * 3
+    server.reply = lambda conn, request: send(conn, *answers.pop(0))
+    client = make_client(server, retries=1)
+    client.get('keys')
+    client.put('keys/1', {})
+    client.delete('keys/1')
+    assert [request['method'] for request in server.requests] == ['GET', 'GET', 'PUT', 'PUT', 'DELETE', 'DELETE']
+
+
+def test_failure_messages_name_the_method(server):
+    server.reply = lambda conn, request: send(conn, 500)
+    for method in ('get', 'post', 'put', 'delete'):
+        call = getattr(make_client(server), method)
+        with pytest.raises(ds.DocSpaceError) as caught:
+            call('keys', {}) if method in ('post', 'put') else call('keys')
+        assert caught.value.message == '%s %s/api/2.0/keys failed with HTTP 500: unexpected answer.' % (method.upper(), server.url)
+
+
+def test_retry_after_message(server):
+    server.reply = lambda conn, request: send(conn, 503, headers={'Retry-After': '7200'})
+    with pytest.raises(ds.DocSpaceError) as caught:
+        make_client(server, retries=2, timeout=1).get('keys')
+    assert re.fullmatch(r'GET %s/api/2\.0/keys failed with HTTP 503: service unavailable; the portal asks to wait 7200 '
+                        r'seconds \(until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\), longer than this request may take, so it was '
+                        r'not retried: run the task again after that time\.' % re.escape(server.url), caught.value.message)
+    assert caught.value.status == 503 and not caught.value.answer_lost
+
+
+def test_too_large_message(server, monkeypatch):
+    monkeypatch.setattr(ds, 'MAX_ANSWER_BYTES', 2 * 1024 * 1024)
+    server.reply = lambda conn, request: send(conn, 200, b' ' * (3 * 1024 * 1024))
+    with pytest.raises(ds.DocSpaceError) as caught:
+        make_client(server).get('keys')
+    assert caught.value.message == ('GET %s/api/2.0/keys failed: the answer was larger than 2 MB, which no DocSpace answer is; '
+                                    'check that base_url is the portal URL.' % server.url)
+
+
+def test_an_answer_of_exactly_the_cap_is_read(server, monkeypatch):
+    body = envelope('x' * 1000).encode()
+    monkeypatch.setattr(ds, 'MAX_ANSWER_BYTES', len(body))
+    server.reply = lambda conn, request: send(conn, 200, body)
+    assert make_client(server).get('keys') == 'x' * 1000
+
+
+def test_the_budget_message(server):
+    server.reply = lambda conn, request: drip(conn, b'', b'HTTP/1.1 200 OK\r\nX-Slow: ' + b'y' * 400 + b'\r\n\r\n', 0.1)
+    with pytest.raises(ds.DocSpaceError) as caught:
+        make_client(server, timeout=0.75, retries=0).get('keys')
+    assert caught.value.message == ('GET %s/api/2.0/keys failed: no complete answer within 0.75 seconds (the time budget of '
+                                    'a 0.75-second timeout and 0 retries); the portal or a proxy answered too slowly.' % server.url)
+
+
+def test_other_failures_are_one_sentence(server, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError('odd')
+    monkeypatch.setattr(requests.Session, 'request', broken)
+    with pytest.raises(ds.DocSpaceError) as caught:
+        make_client(server).get('keys')
+    assert caught.value.message == 'GET %s/api/2.0/keys failed: ValueError.' % server.url
+
+
+def test_insecure_request_warnings_are_silenced():
+    from urllib3.exceptions import InsecureRequestWarning
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        ds.suppress_insecure_request_warning()
+        warnings.warn('x', InsecureRequestWarning)
