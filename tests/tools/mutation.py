@@ -1,11 +1,11 @@
-#!/usr/bin/env python3
 # Copyright (c) onlyoffice.docspace contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Mutation score of plugins/ under the unit tests (mutmut 3), per file. Prints figures; it passes or fails nothing.
 
-usage: python tests/tools/mutation.py [--max-children N] [--keep DIR] [--survivors FILE_FRAGMENT]
+usage: python tests/tools/mutation.py [--max-children N] [--keep DIR] [--only plugins/module_utils/_docspace]
+                                      [--survivors FILE_FRAGMENT]
 
 Run it with a Python that has tests/requirements-mutation.txt and ansible-core installed (any venv of
 scripts/test.sh plus `pip install -r tests/requirements-mutation.txt`).
@@ -63,12 +63,13 @@ def prepare(work):
         config.write(SETUP_CFG.format(collection=COLLECTION.replace(os.sep, '/')))
 
 
-def run_mutmut(work, max_children):
+def run_mutmut(work, max_children, only=()):
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE='1')
     for name in list(env):
         if name.startswith('DOCSPACE_'):
             del env[name]
     command = [sys.executable, '-m', 'mutmut', 'run', '--max-children', str(max_children)]
+    command += ['%s.%s.*' % (COLLECTION.replace(os.sep, '.'), os.path.splitext(name)[0].replace('/', '.')) for name in only]
     return subprocess.run(command, cwd=work, env=env, check=False).returncode
 
 
@@ -101,6 +102,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n', 1)[0])
     parser.add_argument('--max-children', type=int, default=os.cpu_count() or 2)
     parser.add_argument('--keep', help='work in this directory and keep it (mutmut browse / mutmut show NAME there)')
+    parser.add_argument('--only', action='append', default=[],
+                        help='mutate only this module, e.g. plugins/module_utils/_docspace (repeatable)')
     parser.add_argument('--survivors', action='append', default=[],
                         help='list the surviving mutants of files whose path contains this (repeatable)')
     options = parser.parse_args(argv)
@@ -108,7 +111,7 @@ def main(argv=None):
     try:
         if not os.path.exists(os.path.join(work, 'setup.cfg')):
             prepare(work)
-        code = run_mutmut(work, options.max_children)
+        code = run_mutmut(work, options.max_children, options.only)
         scores, survivors = results(work)
         print('\n'.join(table(scores)))
         print('score: killed / (killed + survived), timeouts count as killed; "no tests": no unit test runs that function')
