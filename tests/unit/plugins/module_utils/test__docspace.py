@@ -865,8 +865,8 @@ def test_option_or_env():
      'api_key and auth_token (from the DOCSPACE_AUTH_TOKEN environment variable) and username (from the DOCSPACE_USERNAME '
      'environment variable) are mutually exclusive: authenticate one way only (unset DOCSPACE_AUTH_TOKEN and '
      'DOCSPACE_USERNAME or drop the task option).'),
-    (dict(api_key='k', auth_token='t'), {}, 'api_key and auth_token are mutually exclusive: authenticate one way only '
-                                           '(keep only one of them).'),
+    (dict(api_key='k', auth_token='t'), {},
+     'api_key and auth_token are mutually exclusive: authenticate one way only (keep only one of them).'),
     (dict(password='p'), {}, 'password is set but username is not: set username (or the DOCSPACE_USERNAME environment '
                              'variable) too.'),
     (dict(username='u'), dict(DOCSPACE_USERNAME='u'), 'username (from the DOCSPACE_USERNAME environment variable) is set '
