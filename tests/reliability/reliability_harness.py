@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gzip
 import io
 import json
 import os
@@ -51,9 +52,10 @@ from docspace_emulator import Emulator  # noqa: E402  pylint: disable=wrong-impo
 WRITE_METHODS = ('POST', 'PUT', 'DELETE')
 # Environment variables that change how a module connects; cleared around every run.
 CONNECTION_ENV_PREFIXES = ('DOCSPACE_',)
-PROXY_ENV = ('HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'all_proxy', 'no_proxy',
-             'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE')
+# (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and SSL_CERT_FILE of the machine stay: the modules must work with them in place.)
+PROXY_ENV = ('HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'all_proxy', 'no_proxy')
 PROXIED_HOST = 'portal.reliability.test'  # .test never resolves: only a proxy that maps it can reach the portal
+NETRC_CREDENTIALS = ('gituser', 'ghp_reliabilityNetrcToken0123456789')
 NET_STACK_MARKERS = ('   at ', 'ASC.', 'Microsoft.AspNetCore', '--- End of stack trace')
 TRACEBACK_MARKERS = ('Traceback (most recent call last)', 'File "/')
 
@@ -298,6 +300,7 @@ class Bench:
         self.http = Emulator().start()
         self._https = None
         self._tls_dir = None
+        self._netrc_home = None
         self.tls = None
         self.emulator = self.http
 
@@ -312,7 +315,20 @@ class Bench:
             self._https = Emulator(tls_cert=self.tls['cert'], tls_key=self.tls['key']).start()
         return self._https
 
+    @property
+    def netrc_home(self):
+        """A HOME whose ~/.netrc has a default entry (a Git token, as on many CI hosts): it must never be sent."""
+        if self._netrc_home is None:
+            self._netrc_home = tempfile.mkdtemp(prefix='docspace-reliability-home-')
+            path = os.path.join(self._netrc_home, '.netrc')
+            with open(path, 'w', encoding='utf-8') as netrc:
+                netrc.write('default login %s password %s\n' % NETRC_CREDENTIALS)
+            os.chmod(path, 0o600)
+        return self._netrc_home
+
     def stop(self):
+        if self._netrc_home:
+            shutil.rmtree(self._netrc_home, ignore_errors=True)
         for emulator in (self.http, self._https):
             if emulator is not None:
                 emulator.stop()
@@ -582,3 +598,75 @@ class ForwardProxy:
                     if not data:
                         return
                     key.data.sendall(data)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A loopback server that answers every request in one hostile way
+# ---------------------------------------------------------------------------------------------------------------------
+
+class HostileServer:
+    """A raw HTTP server on 127.0.0.1 that reads a request and answers it in one hostile way (mode):
+
+    drip-body (a valid answer, one byte every 0.1 s), drip-headers (headers, one byte every 0.1 s), endless (a JSON
+    body that never ends), gzip-bomb (a small gzip body that inflates to 100 MB). It counts the requests it got.
+    """
+
+    def __init__(self, mode):
+        self.mode = mode
+        self.requests = 0
+        self.closing = threading.Event()
+        self._socket = socket.create_server(('127.0.0.1', 0))
+        self.url = 'http://127.0.0.1:%d' % self._socket.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def stop(self):
+        self.closing.set()
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._socket.close()
+
+    def _serve(self):
+        while not self.closing.is_set():
+            try:
+                conn, _address = self._socket.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn):
+        with conn, contextlib.suppress(OSError):
+            conn.settimeout(30)
+            data = b''
+            while b'\r\n\r\n' not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            self.requests += 1
+            getattr(self, '_' + self.mode.replace('-', '_'))(conn)
+
+    def _drip(self, conn, data):
+        for index in range(len(data)):
+            if self.closing.is_set():
+                return
+            conn.sendall(data[index:index + 1])
+            time.sleep(0.1)
+
+    def _drip_body(self, conn):
+        body = json.dumps({'response': [], 'padding': 'x' * 600}).encode()
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n' % len(body))
+        self._drip(conn, body)
+
+    def _drip_headers(self, conn):
+        self._drip(conn, b'HTTP/1.1 200 OK\r\nX-Slow: ' + b'y' * 600 + b'\r\n\r\n')
+
+    def _endless(self, conn):
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"response": [')
+        block = b'"x", ' * 20000
+        while not self.closing.is_set():
+            conn.sendall(block)
+
+    def _gzip_bomb(self, conn):
+        body = gzip.compress(b' ' * (100 * 1024 * 1024), compresslevel=9)
+        conn.sendall(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n'
+                     b'Content-Length: %d\r\n\r\n' % len(body) + body)

@@ -113,10 +113,12 @@ class Scenario:  # pylint: disable=too-many-instance-attributes
     fresh_emulator: bool = False    # a throw-away emulator: delayed answers must not reach the next scenario
     proxy: bool = False             # a forward proxy at {proxy_url}; the scenario fails unless it forwarded something
     proxy_drops: bool = False       # that proxy keeps connections open and drops the first request on a reused one
+    hostile: str = None             # a harness.HostileServer mode, at {hostile_url}
     target: dict = dataclasses.field(default_factory=lambda: dict(TARGET))
     expect: str = 'changed'         # ok, changed or failed
     message: tuple = ()             # fragments msg must contain
     hidden: tuple = ()              # fragments msg must not contain
+    hidden_anywhere: tuple = ()     # fragments the whole printed result (invocation included) must not contain
     status: int = None              # the status a failed result must report
     writes: tuple = None            # 'METHOD status' of every POST/PUT/DELETE the portal saw, in order
     no_requests: bool = False       # refused before any request
@@ -348,15 +350,25 @@ def _bad_input():
                  message=('HTTP 404', 'check that base_url'), writes=()),
         Scenario('url-with-api-root', 'bad input', 'base_url ending in /api/2.0/', UPDATE,
                  connection=dict(base_url='{url}/api/2.0/'), writes=('PUT 200',), final=dict(isActive=False)),
-        Scenario('url-with-credentials', 'bad input', 'base_url http://admin:hunter2@127.0.0.1:9 (nothing listens there); retries 0',
-                 UPDATE, connection=dict(base_url='http://admin:hunter2@127.0.0.1:9', retries=0), message=('could not connect',),
-                 hidden=('hunter2',), **refused),
+        Scenario('url-with-credentials', 'bad input', 'base_url http://admin:hunter2@{netloc} (user name and password in the URL)',
+                 UPDATE, connection=dict(base_url='http://admin:hunter2@{netloc}'),
+                 message=('must not hold a user name or password', 'nothing was sent'), hidden=('hunter2', 'admin'),
+                 hidden_anywhere=('hunter2',), **refused),
+        Scenario('url-with-token', 'bad input', 'base_url http://sk-urltoken@{netloc} (a token as the URL user name)',
+                 UPDATE, connection=dict(base_url='http://sk-urltoken@{netloc}'),
+                 message=('must not hold a user name or password',), hidden_anywhere=('sk-urltoken',), **refused),
         Scenario('timeout-zero', 'bad input', 'timeout: 0', UPDATE, connection=dict(timeout=0),
-                 message=('timeout must be a positive number',), **refused),
+                 message=('timeout must be a number of seconds more than 0',), **refused),
         Scenario('timeout-negative', 'bad input', 'timeout: -1', UPDATE, connection=dict(timeout=-1),
-                 message=('timeout must be a positive number',), **refused),
-        Scenario('retries-negative', 'bad input', 'retries: -2 (taken as 0)', UPDATE, connection=dict(retries=-2),
-                 writes=('PUT 200',), final=dict(isActive=False)),
+                 message=('timeout must be a number of seconds more than 0',), **refused),
+        Scenario('timeout-huge', 'bad input', 'timeout: 1e300', UPDATE, connection=dict(timeout=1e300),
+                 message=('timeout must be a number of seconds more than 0 and at most 3600',), **refused),
+        Scenario('env-timeout-huge', 'bad input', 'DOCSPACE_TIMEOUT=1e300 (no timeout option)', UPDATE,
+                 connection=dict(timeout=None), env=dict(DOCSPACE_TIMEOUT='1e300'), message=('at most 3600',), **refused),
+        Scenario('retries-negative', 'bad input', 'retries: -2', UPDATE, connection=dict(retries=-2),
+                 message=('retries must be a whole number from 0 to 10',), **refused),
+        Scenario('retries-huge', 'bad input', 'retries: 1000', UPDATE, connection=dict(retries=1000),
+                 message=('retries must be a whole number from 0 to 10',), **refused),
         Scenario('env-retries-not-a-number', 'bad input', 'DOCSPACE_RETRIES=many (no retries option)', UPDATE,
                  connection=dict(retries=None), env=dict(DOCSPACE_RETRIES='many'), message=('retries',), **refused),
         Scenario('env-timeout', 'bad input', 'DOCSPACE_TIMEOUT=0.5 and DOCSPACE_RETRIES=0 (no options); GET waits 5 s',
@@ -366,7 +378,17 @@ def _bad_input():
         Scenario('two-credentials', 'bad input', 'api_key and username/password together', UPDATE,
                  connection=dict(username='owner', password='{password}'), message=('mutually exclusive',), **refused),
         Scenario('no-credentials', 'bad input', 'no credentials at all', UPDATE, connection=dict(api_key=None),
-                 message=('one of the following',), **refused),
+                 message=('No credentials', 'DOCSPACE_API_KEY', 'DOCSPACE_USERNAME'), **refused),
+        Scenario('no-base-url', 'bad input', 'no base_url and no DOCSPACE_URL', UPDATE, connection=dict(base_url=None),
+                 message=('base_url is required', 'DOCSPACE_URL'), **refused),
+        Scenario('env-key-and-task-user', 'bad input', 'DOCSPACE_API_KEY set (as AWX does) and username/password in the task',
+                 UPDATE, connection=dict(api_key=None, username='owner', password='{password}'), env=dict(DOCSPACE_API_KEY='{api_key}'),
+                 message=('api_key (from the DOCSPACE_API_KEY environment variable) and username are mutually exclusive',
+                          'unset DOCSPACE_API_KEY'), **refused),
+        Scenario('api-key-blank', 'bad input', "api_key: ' ' (blank; its no_log masking must not shred the message)", UPDATE,
+                 connection=dict(api_key=' '), message=('api_key is blank: set it to the real value.',), **refused),
+        Scenario('password-blank', 'bad input', "a user name with password: ''", UPDATE, auth='password',
+                 connection=dict(password=''), message=('password is blank',), **refused),
         Scenario('api-key-invisible-char', 'bad input', 'the real API key with a zero-width space pasted after it', UPDATE,
                  connection=dict(api_key='{api_key}\u200b'), message=('api_key', 'HTTP header'), **refused),
         Scenario('api-key-line-break', 'bad input', 'an API key with a line break inside', UPDATE,
@@ -423,6 +445,72 @@ def _transport():
     ]
 
 
+def _hostile():
+    """The environment of real machines (netrc, CA bundle and proxy variables) and servers that misbehave."""
+    netrc = dict(HOME='{netrc_home}', NETRC='{netrc_home}/.netrc')
+    other_bundle = dict(REQUESTS_CA_BUNDLE='{other_ca}', CURL_CA_BUNDLE='{other_ca}')
+    refused = dict(expect='failed', no_requests=True)
+    budget = dict(connection=dict(timeout=1, retries=1), expect='failed', max_seconds=4.5)
+    return [
+        Scenario('netrc-api-key', 'hostile environment', '~/.netrc has a default entry (a Git token); api_key',
+                 UPDATE, env=netrc, writes=('PUT 200',), final=dict(isActive=False)),
+        Scenario('netrc-password', 'hostile environment', '~/.netrc has a default entry; username and password',
+                 UPDATE, auth='password', env=netrc, writes=('PUT 200',), final=dict(isActive=False)),
+        Scenario('netrc-token', 'hostile environment', '~/.netrc has a default entry; auth_token',
+                 UPDATE, auth='auth_token', env=netrc, writes=('PUT 200',), final=dict(isActive=False)),
+        Scenario('ca-env-validate-false', 'hostile environment',
+                 'REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE name another CA; validate_certs: false',
+                 UPDATE, emulator='https', env=other_bundle, connection=dict(validate_certs=False), writes=('PUT 200',),
+                 warning='validate_certs is false'),
+        Scenario('ca-env-ca-path', 'hostile environment', 'REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE name another CA; ca_path: the CA',
+                 UPDATE, emulator='https', env=other_bundle, connection=dict(ca_path='{ca_path}'), writes=('PUT 200',),
+                 final=dict(isActive=False)),
+        Scenario('ca-env-only', 'hostile environment', 'REQUESTS_CA_BUNDLE names another CA; no TLS options',
+                 UPDATE, emulator='https', env=other_bundle, expect='failed',
+                 message=('could not be verified against the CA bundle of the REQUESTS_CA_BUNDLE environment variable', 'ca_path'),
+                 no_requests=True),
+        Scenario('ca-env-chooses', 'hostile environment', 'REQUESTS_CA_BUNDLE names the portal CA; no TLS options',
+                 UPDATE, emulator='https', env=dict(REQUESTS_CA_BUNDLE='{ca_path}'), writes=('PUT 200',)),
+        Scenario('ca-path-missing', 'hostile environment', 'ca_path: /nonexistent/ca.pem', UPDATE, emulator='https',
+                 connection=dict(ca_path='/nonexistent/ca.pem'), message=('ca_path /nonexistent/ca.pem', 'does not exist'), **refused),
+        Scenario('ca-path-not-pem', 'hostile environment', 'ca_path: a private key file (no certificate)', UPDATE,
+                 emulator='https', connection=dict(ca_path='{tls_key}'), message=('holds no PEM CA certificate',), **refused),
+        Scenario('https-to-http', 'hostile environment', 'base_url https:// for the plain HTTP emulator', UPDATE,
+                 connection=dict(base_url='https://{netloc}', retries=0), message=('does not speak TLS', 'is it http://?'),
+                 expect='failed'),
+        Scenario('proxy-env-no-proxy', 'hostile environment',
+                 'HTTP_PROXY and HTTPS_PROXY name a dead proxy, NO_PROXY covers loopback',
+                 UPDATE, env=dict(HTTP_PROXY='http://127.0.0.1:9', HTTPS_PROXY='http://127.0.0.1:9', NO_PROXY='127.0.0.1,localhost'),
+                 writes=('PUT 200',), final=dict(isActive=False)),
+        Scenario('drip-body', 'hostile environment', 'the answer body comes one byte every 0.1 s; timeout 1, retries 1',
+                 UPDATE, hostile='drip-body', message=('no complete answer within',), **budget),
+        Scenario('drip-headers', 'hostile environment', 'the answer headers come one byte every 0.1 s; timeout 1, retries 1',
+                 UPDATE, hostile='drip-headers', message=('no complete answer within',), **budget),
+        Scenario('endless-body', 'hostile environment', 'a JSON answer that never ends', UPDATE, hostile='endless',
+                 expect='failed', message=('larger than 64 MB',), max_seconds=30),
+        Scenario('gzip-bomb', 'hostile environment', 'a gzip answer of 100 KB that inflates to 100 MB', UPDATE,
+                 hostile='gzip-bomb', expect='failed', message=('larger than 64 MB',), max_seconds=30),
+        Scenario('nested-brackets', 'hostile environment', 'GET /keys answers 200 KB of nested [',
+                 UPDATE, faults=(('GET', KEYS_PATH, (respond(200, '[' * 200000, 'application/json'),)),),
+                 expect='failed', status=200, message=('not JSON',), writes=()),
+        Scenario('retry-after-a-day', 'hostile environment', 'GET /keys answers 429 with Retry-After: 86400; retries 3',
+                 UPDATE, faults=(('GET', KEYS_PATH, (respond(429, headers={'Retry-After': '86400'}),) * 4),),
+                 expect='failed', status=429, message=('asks to wait 86400 seconds', 'run the task again after'),
+                 writes=(), max_seconds=3),
+        Scenario('post-redirected', 'hostile environment', 'POST /keys answers 301 to https://portal.example.com/api/2.0/keys',
+                 CREATE, faults=(('POST', KEYS_PATH, (respond(301, headers={'Location': 'https://portal.example.com/api/2.0/keys'}),)),),
+                 expect='failed', status=301, message=('set base_url to https://portal.example.com.',),
+                 writes=('POST 301',), created_name=NEW_NAME),
+        Scenario('put-redirected', 'hostile environment', 'PUT answers 302 to a login page',
+                 UPDATE, faults=(('PUT', KEY_PATH, (respond(302, headers={'Location': '/login?from=keys'}),)),),
+                 expect='failed', status=302, message=('redirected (HTTP 302)', '/login'), hidden=('from=keys', '[{'),
+                 writes=('PUT 302',), final=UNCHANGED),
+        Scenario('get-redirected', 'hostile environment', 'GET /keys answers 308 to another host',
+                 UPDATE, faults=(('GET', KEYS_PATH, (respond(308, headers={'Location': 'https://other.example.com/api/2.0/keys'}),)),),
+                 expect='failed', status=308, message=('set base_url to https://other.example.com.',), writes=()),
+    ]
+
+
 def _auth():
     return [
         Scenario('auth-api-key-diff', 'secrets', 'update with an API key, diff mode', UPDATE_WITH_SCOPES, diff=True,
@@ -441,7 +529,7 @@ def _auth():
     ]
 
 
-SCENARIOS = _retries() + _answers() + _check_mode() + _creation() + _bad_input() + _transport() + _auth()
+SCENARIOS = _retries() + _answers() + _check_mode() + _creation() + _bad_input() + _transport() + _hostile() + _auth()
 
 
 def scenario_ids():
@@ -502,8 +590,8 @@ def every_secret(bench, extra=()):
         secrets += list(portal.state.sessions)
     secrets += [user['password'] for user in bench.users.values()]
     secrets += [user['api_key'] for user in bench.users.values()]
-    secrets += [WRONG_SECRET, WRONG_PASSWORD, WRONG_TOKEN, NON_LATIN1_PASSWORD]
-    return sorted(set(secret for secret in list(secrets) + list(extra) if secret))
+    secrets += [WRONG_SECRET, WRONG_PASSWORD, WRONG_TOKEN, NON_LATIN1_PASSWORD, harness.NETRC_CREDENTIALS[1]]
+    return sorted(set(secret for secret in list(secrets) + list(extra) if secret and secret.strip()))  # blank: no secret
 
 
 def run_scenario(bench, scenario):
@@ -517,18 +605,21 @@ def run_scenario(bench, scenario):
     bench.use(emulator)
     bench.reset()
     proxy = harness.ForwardProxy(drop_reused_once=scenario.proxy_drops) if scenario.proxy else None
+    hostile = harness.HostileServer(scenario.hostile) if scenario.hostile else None
     try:
-        return _run(bench, scenario, main, proxy)
+        return _run(bench, scenario, main, proxy, hostile)
     finally:
         emulator.faults.clear()
         if proxy:
             proxy.stop()
+        if hostile:
+            hostile.stop()
         if emulator is not shared:
             emulator.stop()
         bench.use(bench.http)
 
 
-def _run(bench, scenario, main, proxy):
+def _run(bench, scenario, main, proxy, hostile=None):
     target = bench.add_key(**scenario.target) if scenario.target is not None else None
     context = dict(
         url=bench.emulator.url, netloc=bench.emulator.netloc, port=bench.emulator.port,
@@ -536,10 +627,13 @@ def _run(bench, scenario, main, proxy):
         key_id_short=target['id'][:-1] if target else '', unknown_id=UNKNOWN_ID,
         password=bench.users['owner']['password'], api_key=bench.secret('owner'), ca_path=(bench.tls or {}).get('ca', ''),
         other_ca=(bench.tls or {}).get('other_ca', ''), proxy_url=proxy.url if proxy else '',
+        tls_key=(bench.tls or {}).get('key', ''), netrc_home=bench.netrc_home, hostile_url=hostile.url if hostile else '',
     )
     for method, path, steps in scenario.faults:
         bench.fault(method, path, *resolve(steps, context))
     args = bench.connection(scenario.auth)
+    if hostile:
+        args['base_url'] = hostile.url
     args.update(resolve(scenario.connection, context))
     args.update(resolve(scenario.task, context))
     args = {name: value for name, value in args.items() if value is not None}
@@ -570,6 +664,8 @@ def evaluate(bench, outcome, args):  # pylint: disable=too-many-branches
         problems.append('a failure reported changed')
     problems.extend('msg lacks %r' % fragment for fragment in scenario.message if fragment not in result.message)
     problems.extend('msg shows %r' % fragment for fragment in scenario.hidden if fragment in result.message)
+    problems.extend('the result shows %r' % fragment for fragment in scenario.hidden_anywhere
+                    if fragment in result.stdout + result.stderr)
     if scenario.status is not None and result.get('status') != scenario.status:
         problems.append('status %r, not %r' % (result.get('status'), scenario.status))
     writes = [write_line(entry) for entry in harness.writes(log)]

@@ -49,7 +49,7 @@ def test_scenarios_are_well_formed():
     titles = scenarios.scenario_ids()
     assert len(titles) == len(set(titles))
     groups = {scenario.group for scenario in scenarios.SCENARIOS}
-    assert groups == {'retries', 'answers', 'check mode', 'creation', 'bad input', 'tls and proxies', 'secrets'}
+    assert groups == {'retries', 'answers', 'check mode', 'creation', 'bad input', 'tls and proxies', 'hostile environment', 'secrets'}
     for scenario in scenarios.SCENARIOS:
         assert scenario.expect in ('ok', 'changed', 'failed'), scenario.sid
         assert all(path.startswith('^/api/2') for _method, path, _steps in scenario.faults), scenario.sid
