@@ -1,0 +1,50 @@
+"""Print one line per nox session of scripts/test.sh's nox processes, then "N passed, M failed".
+
+    nox_summary.py REPORT.json[:LOG] ...
+
+REPORT is a nox --report file; LOG, that process's output, gives the sessions' durations
+("Session NAME was successful in 2 minutes.").  Exit 1 when a session failed or a report is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+DURATION = re.compile(r'^nox > Session (\S+) (?:was successful|failed|was skipped|aborted)\b.*? in (.+?)\.?$', re.M)
+
+
+def main() -> int:
+    passed = failed = 0
+    print('\n==================== summary ====================')
+    for argument in sys.argv[1:]:
+        report, _, log = argument.partition(':')
+        durations = {}
+        if log:
+            try:
+                with open(log, encoding='utf-8', errors='replace') as handle:
+                    durations = dict(DURATION.findall(handle.read()))
+            except OSError:
+                pass
+        try:
+            with open(report, encoding='utf-8') as handle:
+                sessions = json.load(handle)['sessions']
+        except (OSError, ValueError, KeyError) as error:
+            print('FAILED  %-28s (no report: %s)' % (report, error))
+            failed += 1
+            continue
+        for session in sessions:
+            result = session['result']
+            if result == 'success':
+                passed += 1
+            elif result != 'skipped':
+                failed += 1
+            print('%-8s %-28s %s' % ({'success': 'PASSED'}.get(result, result.upper()), session['name'],
+                                     durations.get(session['name'], '')))
+    print('%d passed, %d failed' % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
