@@ -446,8 +446,7 @@ def matrix_session(kind: str, core: str, function) -> None:
     def session(session: nox.Session) -> None:
         function(session, core)
 
-    session.__doc__ = '%s: ansible-core %s on Python %s' % (function.__doc__ or 'ansible-test ' + kind, core,
-                                                             MATRIX[core]['python'])
+    session.__doc__ = '%s: ansible-core %s on Python %s' % (function.__doc__, core, MATRIX[core]['python'])
     session.__name__ = name
     nox.session(name=name, python=MATRIX[core]['python'],
                 tags=[kind.split('-')[0], 'core-%s' % core, CI_HALF[name]])(session)

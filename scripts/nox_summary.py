@@ -3,7 +3,7 @@
     nox_summary.py REPORT.json[:LOG] ...
 
 REPORT is a nox --report file; LOG, that process's output, gives the sessions' durations
-("Session NAME was successful in 2 minutes.").  Exit 1 when a session failed or a report is missing.
+(its closing lines "* NAME: success, took 2 minutes").  Exit 1 when a session failed or a report is missing.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import json
 import re
 import sys
 
-DURATION = re.compile(r'^nox > Session (\S+) (?:was successful|failed|was skipped|aborted)\b.*? in (.+?)\.?$', re.M)
+DURATION = re.compile(r'^nox > \* (\S+): \w+, took (.+)$', re.M)
 
 
 def main() -> int:
     passed = failed = 0
     print('\n==================== summary ====================')
     for argument in sys.argv[1:]:
-        report, _, log = argument.partition(':')
+        report, log = (argument.split(':', 1) + [''])[:2]
         durations = {}
         if log:
             try:

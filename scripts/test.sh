@@ -29,7 +29,11 @@ ensure_nox() {
     echo "installing nox into ${VENV#"${ROOT}/"}" >&2
     rm -rf "${VENV}"
     "${NOX_PYTHON:-python3}" -m venv "${VENV}"
-    "${VENV}/bin/python" -m pip install --quiet --disable-pip-version-check -r "${REQUIREMENTS}"
+    # pip's output only matters when it fails
+    if ! "${VENV}/bin/python" -m pip install --disable-pip-version-check -r "${REQUIREMENTS}" >"${VENV}/pip.log" 2>&1; then
+        cat "${VENV}/pip.log" >&2
+        return 1
+    fi
     cp "${REQUIREMENTS}" "${VENV}/requirements-nox.txt"
 }
 
