@@ -393,7 +393,7 @@ def docspace_server(session: nox.Session, work: Path, script: Path):
 
 def run_integration(session: nox.Session, core: str, collection: Path, source: Path) -> None:
     """ansible-test integration in a collection directory, against the emulator of source (a collection copy)."""
-    work = CACHE / 'work' / session.name
+    work = CACHE / 'work' / session.name / 'emulator'
     shutil.rmtree(work, ignore_errors=True)
     env = ansible_test_env(session)
     with docspace_server(session, work, source / EMULATOR) as server_args:
