@@ -12,7 +12,7 @@ import json
 import re
 import sys
 
-DURATION = re.compile(r'^nox > \* (\S+): \w+, took (.+)$', re.M)
+DURATION = re.compile(r'^nox > \* (\S+): .*?, took (.+)$', re.M)
 
 
 def main() -> int:
