@@ -550,6 +550,8 @@ def build_import_check(session: nox.Session) -> None:
         session.error('the collection was not installed into %s' % installed_collection)
     if not (installed_collection / 'tests' / 'integration' / 'targets').is_dir():
         session.error('the tarball has no tests/integration/targets')
+    # inside this git work tree (where .cache/ is ignored) ansible-test would list no file of it
+    subprocess.run(['git', 'init', '--quiet', str(installed_collection)], check=True)
     session.log('ansible-test integration in the installed collection %s' % installed_collection)
     run_integration(session, '2.19' if '2.19' in MATRIX else NEWEST_CORE, installed_collection, collection)
 
