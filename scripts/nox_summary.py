@@ -40,8 +40,8 @@ def main() -> int:
                 passed += 1
             elif result != 'skipped':
                 failed += 1
-            print('%-8s %-28s %s' % ({'success': 'PASSED'}.get(result, result.upper()), session['name'],
-                                     durations.get(session['name'], '')))
+            label = {'success': 'PASSED', 'skipped': 'SKIPPED'}.get(result, 'FAILED')
+            print('%-8s %-28s %s' % (label, session['name'], durations.get(session['name'], '')))
     print('%d passed, %d failed' % (passed, failed))
     return 1 if failed else 0
 
