@@ -5,7 +5,8 @@ ansible-test bootstraps pip into the empty virtual environments it creates
 ``https://ci-files.testing.ansible.com/ansible-test/get-pip-<version>.py``
 from ``~/.ansible/test/cache/get_pip_<version>.py``.  That host cannot be
 reached from this project's machines (see ansible/ansible#77304), so
-``scripts/lib.sh`` copies this file to that cache path instead.
+``noxfile.py`` (``ansible_test_home``) copies this file to that cache path
+instead, in the HOME it gives each ansible-test session.
 
 ansible-test runs it (via its quiet_pip.py wrapper, with ``GET_PIP`` set) as::
 
