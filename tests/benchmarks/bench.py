@@ -359,7 +359,7 @@ def noop_task(name, portal, loop):
 
 def uri_task(name, portal, loop):
     args = dict(url='{{ portal_url }}/api/2.0/keys/' + portal.target_id, method='PUT',
-                headers={'Authorization': 'Bearer {{ portal_key }}'}, body_format='json',
+                headers={'Authorization': 'Bearer {{ portal_key }}'}, body_format='json', use_netrc=False,
                 body=dict(name=TARGET_NAME, permissions=TARGET_PERMISSIONS, isActive=True))
     return {'name': name, URI: args, 'loop': loop_of(loop)}
 

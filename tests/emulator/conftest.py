@@ -101,6 +101,16 @@ class PortalClient:
         return self.control("GET", "requests").json()
 
 
+@pytest.fixture(autouse=True)
+def only_the_named_credentials(monkeypatch):
+    """The tests talk to the emulator as a DocSpace client does: with the credentials they name, never ~/.netrc.
+
+    The test command runs in a user's environment (a netrc with a default entry, proxy variables, CA bundles), and
+    requests would otherwise replace a test's Authorization header with the netrc's credentials.
+    """
+    monkeypatch.setattr(requests.Session, "trust_env", False)
+
+
 @pytest.fixture(scope="session")
 def emulator():
     """One emulator for the whole session."""
