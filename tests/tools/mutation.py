@@ -89,8 +89,8 @@ def table(scores):
     lines = ['%-45s %7s %7s %8s %8s %7s %7s' % ('file', 'mutants', 'killed', 'survived', 'no tests', 'timeout', 'score')]
     for path, counts in sorted(scores.items()):
         total = sum(counts.values())
-        if not total:
-            continue
+        if not total or not counts['killed'] + counts['survived'] + counts['timeout'] + counts['no tests']:
+            continue  # not run (--only)
         tested = counts['killed'] + counts['survived'] + counts['timeout']
         score = 100.0 * (counts['killed'] + counts['timeout']) / tested if tested else 0.0
         figures = (path, total, counts['killed'], counts['survived'], counts['no tests'], counts['timeout'], score)

@@ -1120,3 +1120,44 @@ def test_insecure_request_warnings_are_silenced():
         warnings.simplefilter('error')
         ds.suppress_insecure_request_warning()
         warnings.warn('x', InsecureRequestWarning)
+
+
+def test_header_problem_words():
+    assert ds.header_problem('Bearer sk-XX') is None
+    assert ds.header_problem('Bearer \u00e9') is None
+    assert ds.header_problem('\u2018sk\u2019') == ('contains characters that cannot be sent in an HTTP header; check for pasted '
+                                                   'quotes or invisible characters.')
+    assert ds.header_problem('a\rb') == 'contains a line break or NUL character, which cannot be sent in an HTTP header.'
+
+
+def test_timing_messages():
+    with pytest.raises(ds.DocSpaceError) as caught:
+        ds.check_timing(0, 1)
+    assert caught.value.message == 'timeout must be a number of seconds more than 0 and at most 3600; got 0.'
+    with pytest.raises(ds.DocSpaceError) as caught:
+        ds.check_timing(1, 11)
+    assert caught.value.message == 'retries must be a whole number from 0 to 10; got 11.'
+
+
+def test_credential_messages():
+    with pytest.raises(ds.DocSpaceError) as caught:
+        ds.credential_header(None, None, None, None)
+    assert caught.value.message == 'No credentials: set api_key, auth_token, or username with password.'
+    with pytest.raises(ds.DocSpaceError) as caught:
+        ds.credential_header(None, 'to\nken', None, None)
+    assert caught.value.message == 'auth_token contains a line break or NUL character, which cannot be sent in an HTTP header.'
+    with pytest.raises(ds.DocSpaceError) as caught:
+        ds.credential_header(None, None, 'u', ' ')
+    assert caught.value.message == 'password is blank: set it to the real value.'
+
+
+def test_retry_jitter_when_urllib3_has_it():
+    retry = ds.make_retry(1)
+    assert getattr(retry, 'backoff_jitter', ds.BACKOFF_JITTER) == ds.BACKOFF_JITTER
+
+
+def test_the_option_defaults_and_alias(server):
+    module = ansible_module(dict(url=server.url, api_key=SECRET, ca_path='~/ca.pem'))
+    client_params = module.params
+    assert (client_params['base_url'], client_params['timeout'], client_params['retries']) == (server.url, 30, 3)
+    assert client_params['ca_path'] == os.path.expanduser('~/ca.pem')
