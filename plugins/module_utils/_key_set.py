@@ -183,9 +183,8 @@ def plan_entry(entry, key, state, now):
             raise DocSpaceError("permissions is required to create API key %r; write ['*'] for full access." % name)
         return Step('create', name, body=creation_body(name, entry['permissions'], entry.get('expires_in_days')),
                     active=active)
-    mismatch = expiry_mismatch_message(key, entry.get('expires_in_days'))
-    if mismatch:
-        raise DocSpaceError(mismatch)
+    if expiry_mismatch_message(key, entry.get('expires_in_days')):
+        raise DocSpaceError(expiry_mismatch(key, entry['expires_in_days']))
     # Compared with the key as usable: deactivating an expired key is nothing to do, not a refused PUT on every run.
     changes = plan_update(dict(key, isActive=is_usable(key, now)), permissions=entry.get('permissions'),
                           is_active=active)
@@ -194,6 +193,13 @@ def plan_entry(entry, key, state, now):
     if is_expired(key, now):
         raise DocSpaceError(expired_message(key))
     return Step('update', name, key=key, changes=changes)
+
+
+def expiry_mismatch(key, days):
+    lifetime = lifetime_days(key)
+    has = 'never expires' if lifetime is None else 'was created to expire after %d day(s)' % lifetime
+    return ('API key %s (%s) %s, not %d; DocSpace cannot change the expiry of a key: delete it (state: deleted) and '
+            'run this task again to create it anew, which makes a new secret.' % (key.get('id'), key.get('name'), has, days))
 
 
 def plan_unlisted(key, unlisted, now):
