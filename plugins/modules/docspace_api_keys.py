@@ -12,7 +12,7 @@ module: docspace_api_keys
 short_description: Declare all of a caller's ONLYOFFICE DocSpace API keys in one task (resource module)
 version_added: 0.2.0
 description:
-  - Keeps the calling user's DocSpace API keys as code: one task lists the keys with their scopes, lifetimes and
+  - Keeps the calling user's DocSpace API keys as code. One task lists the keys with their scopes, lifetimes and
     active status, and O(state) says what happens to them and to the keys the list leaves out, in the
     resource-module style of the network collections (O(config) and V(merged), V(replaced), V(overridden),
     V(deleted), V(gathered), with RV(before) and RV(after)).
@@ -72,7 +72,7 @@ options:
           - V(true) makes the key active, V(false) inactive.
           - Left out, O(state=merged) leaves the status alone, while O(state=replaced) and O(state=overridden) make
             the key active.
-          - An expired key counts as inactive (the portal deactivates expired keys itself): V(false) is then V(ok),
+          - An expired key counts as inactive (the portal deactivates expired keys itself). V(false) is then V(ok),
             while V(true) fails, as the portal cannot re-activate an expired key.
         type: bool
       recreate:
@@ -104,7 +104,7 @@ options:
         removed; RV(messages) says so. If a creation or any other write of the run fails, no unlisted key is
         removed in that run.
       - V(deleted) deletes the listed keys (only O(config[].name) is used; a key that is already gone is V(ok)). An
-        empty O(config) is refused: to delete every key, use V(overridden) with an empty O(config) and
+        empty O(config) is refused. To delete every key, use V(overridden) with an empty O(config) and
         O(unlisted=delete).
       - V(gathered) changes nothing and returns the caller's keys in RV(gathered), in the O(config) format (for
         example to start a keys-as-code file from a portal).
@@ -113,7 +113,7 @@ options:
     default: merged
   unlisted:
     description:
-      - With O(state=overridden), what happens to the caller's own keys O(config) does not list:
+      - With O(state=overridden), what happens to the caller's own keys O(config) does not list.
         V(delete) deletes them, V(deactivate) makes them inactive (already inactive or expired keys are V(ok)).
       - Required with O(state=overridden), which has no default for it; refused with any other state.
     type: str
