@@ -197,8 +197,7 @@ class DocSpaceRetry(Retry):
 STATUS_MEANINGS = {
     401: 'authentication failed: the API key, token or user name and password were refused '
          '(wrong, inactive, expired, or the user is disabled)',
-    403: 'not allowed: the credentials are valid but may not do this '
-         '(an API key needs full access or the *:write scope to manage keys; guests may not create keys)',
+    403: 'not allowed: the credentials are valid but may not do this',
     404: 'not found: no such endpoint or object; check that base_url is the portal URL',
     405: 'method not allowed; check that base_url is the portal URL',
     429: 'too many requests: the portal rate limit was hit and retries did not get through; try again later',

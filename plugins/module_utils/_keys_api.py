@@ -48,13 +48,13 @@ def answer_lost(exc, statuses=UNSURE_WRITE_STATUSES):
     return bool(getattr(exc, 'answer_lost', False) or exc.timed_out or exc.status in statuses)
 
 
-def scope_refusal(exc, where, scope, action):
-    """A 403 from a key-management call, explained with the scope that call needs; other errors as they are."""
+def scope_refusal(exc, scope, action):
+    """A 403 from a key-management call, with the scope that call needs added; other errors as they are."""
     if exc.status != 403:
         return exc
     guests = ' (guests may not create keys)' if action == 'create API keys' else ''
-    return DocSpaceError('%s failed with HTTP 403: the credentials may not %s; an API key needs full access or the %s '
-                         'scope for this%s.' % (where, action, scope, guests), 403)
+    return DocSpaceError('%s; an API key needs full access or the %s scope to %s%s.'
+                         % (exc.message.rstrip('.'), scope, action, guests), 403)
 
 
 class ApiKeys:
@@ -69,14 +69,11 @@ class ApiKeys:
 
     # --- reads --------------------------------------------------------------------------------------------------
 
-    def where(self, method, path):
-        return '%s %s' % (method, self.client.url(path))
-
     def read(self, path):
         try:
             return self.client.get(path)
         except DocSpaceError as exc:
-            raise scope_refusal(exc, self.where('GET', path), READ_SCOPE, 'read API keys') from None
+            raise scope_refusal(exc, READ_SCOPE, 'read API keys') from None
 
     def list(self):
         """Every key the caller can see (an admin: every key of the portal), shape-checked."""
@@ -144,14 +141,14 @@ class ApiKeys:
 
     # --- writes ---------------------------------------------------------------------------------------------------
 
-    def explained(self, exc, where, permissions, action):
+    def explained(self, exc, permissions, action):
         """exc, with the scope named when the portal refused the permissions or the credentials' own scope."""
         if exc.status == 400 and permissions:
             return self.scope_error(permissions) or exc
         if exc.status == RATE_LIMITED and action == 'create API keys':
             return DocSpaceError('%s The portal allows each user 5 new API keys per 15 minutes: run the task again in 15 '
                                  'minutes.' % exc.message, exc.status)
-        return scope_refusal(exc, where, WRITE_SCOPE, action)
+        return scope_refusal(exc, WRITE_SCOPE, action)
 
     def create_once(self, body, known_keys):
         """POST /keys without ever making two keys; returns (key, secret).
@@ -163,7 +160,7 @@ class ApiKeys:
             key = self.client.post('keys', body)
         except DocSpaceError as exc:
             if not answer_lost(exc, UNSURE_CREATION_STATUSES):
-                raise self.explained(exc, self.where('POST', 'keys'), body['permissions'], 'create API keys') from None
+                raise self.explained(exc, body['permissions'], 'create API keys') from None
             return self.adopt(body['name'], known_keys, exc), None
         if not (isinstance(key, dict) and isinstance(key.get('id'), str) and not key_shape_problem(key)):
             raise DocSpaceError('POST %s answered %s instead of the new API key; is base_url a DocSpace portal? Check '
@@ -191,7 +188,7 @@ class ApiKeys:
             accepted = self.client.put(path, changes)
         except DocSpaceError as exc:
             if not answer_lost(exc):
-                raise self.explained(exc, self.where('PUT', path), changes.get('permissions'), 'change API keys') from None
+                raise self.explained(exc, changes.get('permissions'), 'change API keys') from None
             wanted = apply_update(key, changes)
             self.confirm(exc, 'change', key['id'],
                          lambda keys: key_as_wanted(find_key_by_id(keys, key['id']), wanted))
@@ -208,7 +205,7 @@ class ApiKeys:
             if exc.status == 500 and find_key_by_id(self.list(), key_id) is None:
                 return
             if not answer_lost(exc):
-                raise scope_refusal(exc, self.where('DELETE', path), WRITE_SCOPE, 'delete API keys') from None
+                raise scope_refusal(exc, WRITE_SCOPE, 'delete API keys') from None
             self.confirm(exc, 'delete', key_id, lambda keys: find_key_by_id(keys, key_id) is None)
             return
         self.require_true(accepted, 'DELETE', 'delete', key_id)

@@ -450,59 +450,23 @@ INVALID_OPERATION = DotNetException("System.InvalidOperationException", -2146233
 
 NULL_REFERENCE_MESSAGE = "Object reference not set to an instance of an object."
 
-SOURCE_ROOT = "/app/onlyoffice/src/server/"
-KEYS_CONTROLLER = "products/ASC.People/Server/Api/ApiKeysController.cs"
-AUTH_CONTROLLER = "web/ASC.Web.Api/Api/AuthenticationController.cs"
-
-# action -> (method frame, source file, line)
-ACTION_FRAMES = {
-    "create": ("ASC.People.Api.ApiKeysController.CreateApiKey(CreateApiKeyRequestDto apiKey)", KEYS_CONTROLLER, 66),
-    "self": ("ASC.People.Api.ApiKeysController.GetApiKey()", KEYS_CONTROLLER, 156),
-    "update": ("ASC.People.Api.ApiKeysController.UpdateApiKey(UpdateApiKeyRequestDto requestDto)", KEYS_CONTROLLER, 178),
-    "delete": ("ASC.People.Api.ApiKeysController.DeleteApiKey(DeleteApiKeyRequestDto requestDto)", KEYS_CONTROLLER, 230),
-    "login": ("ASC.Web.Api.Controllers.AuthenticationController.AuthenticateMe(AuthRequestsDto inDto)", AUTH_CONTROLLER, 232),
-}
-
-PIPELINE_FRAMES = (
-    "Microsoft.AspNetCore.Mvc.Infrastructure.ActionMethodExecutor.TaskOfActionResultExecutor.Execute("
-    "ActionContext actionContext, IActionResultTypeMapper mapper, ObjectMethodExecutor executor, Object controller, Object[] arguments)",
-    "Microsoft.AspNetCore.Mvc.Infrastructure.ControllerActionInvoker.<InvokeActionMethodAsync>g__Awaited|12_0("
-    "ControllerActionInvoker invoker, ValueTask`1 actionResultValueTask)",
-    "Microsoft.AspNetCore.Mvc.Infrastructure.ControllerActionInvoker.<InvokeNextActionFilterAsync>g__Awaited|10_0("
-    "ControllerActionInvoker invoker, Task lastTask, State next, Scope scope, Object state, Boolean isCompleted)",
-    "Microsoft.AspNetCore.Mvc.Infrastructure.ControllerActionInvoker.Rethrow(ActionExecutedContextSealed context)",
-    "Microsoft.AspNetCore.Mvc.Infrastructure.ControllerActionInvoker.Next(State& next, Scope& scope, Object& state, Boolean& isCompleted)",
-    "Microsoft.AspNetCore.Mvc.Infrastructure.ResourceInvoker.<InvokeFilterPipelineAsync>g__Awaited|20_0("
-    "ResourceInvoker invoker, Task lastTask, State next, Scope scope, Object state, Boolean isCompleted)",
-    "Microsoft.AspNetCore.Mvc.Infrastructure.ResourceInvoker.<InvokeAsync>g__Logged|17_1(ResourceInvoker invoker)",
-    "Microsoft.AspNetCore.Routing.EndpointMiddleware.<Invoke>g__AwaitRequestTask|7_0(Endpoint endpoint, Task requestTask, ILogger logger)",
-    "ASC.Api.Core.Middleware.LoggerMiddleware.Invoke(HttpContext context)",
-    "Microsoft.AspNetCore.Authorization.AuthorizationMiddleware.Invoke(HttpContext context)",
-    "Microsoft.AspNetCore.Authentication.AuthenticationMiddleware.Invoke(HttpContext context)",
-    "Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddlewareImpl.<Invoke>g__Awaited|10_0("
-    "ExceptionHandlerMiddlewareImpl middleware, HttpContext context, Task task)",
-)
-
-
-def fake_stack_trace(action: str) -> str:
-    """A multi-line .NET stack trace; clients must never show it."""
-    frame, source, line = ACTION_FRAMES[action]
-    lines = ["   at %s in %s%s:line %d" % (frame, SOURCE_ROOT, source, line)]
-    lines.append(f"   at {PIPELINE_FRAMES[0]}")
-    lines.append("--- End of stack trace from previous location ---")
-    lines.extend(f"   at {pipeline_frame}" for pipeline_frame in PIPELINE_FRAMES[1:])
-    return "\n".join(lines)
+# What a client can observe of a .NET exception's stack: several lines of frames it must never show.
+STACK_TRACE = "\n".join((
+    "   at ASC.People.Api.ApiKeysController.UpdateApiKey(UpdateApiKeyRequestDto requestDto)",
+    "--- End of stack trace from previous location ---",
+    "   at Microsoft.AspNetCore.Mvc.Infrastructure.ControllerActionInvoker.InvokeActionMethodAsync()",
+    "   at Microsoft.AspNetCore.Authentication.AuthenticationMiddleware.Invoke(HttpContext context)",
+))
 
 
 class ApiError(Exception):
     """An exception the action throws; rendered by exception_response."""
 
-    def __init__(self, status: int, exception: DotNetException, message: str, action: str):
+    def __init__(self, status: int, exception: DotNetException, message: str):
         super().__init__(message)
         self.status = status
         self.exception = exception
         self.message = message
-        self.action = action
 
 
 def exception_response(error: ApiError) -> Response:
@@ -511,7 +475,7 @@ def exception_response(error: ApiError) -> Response:
         "error": {
             "message": error.message,
             "type": error.exception.type_name,
-            "stack": fake_stack_trace(error.action),
+            "stack": STACK_TRACE,
             "hresult": error.exception.hresult,
         },
         "status": 1,
@@ -1029,7 +993,7 @@ class Portal:
         if user is None or not password or user.password != password:
             return login_failed_response(), None
         if user.disabled:
-            raise ApiError(403, INVALID_OPERATION, "User disabled", "login")
+            raise ApiError(403, INVALID_OPERATION, "User disabled")
         token = secrets.token_urlsafe(48)
         expires = now + SESSION_LIFETIME
         self.state.sessions[token] = (user.user_id, expires)
@@ -1064,7 +1028,7 @@ class Portal:
         del identity, now
         key = self.state.keys_by_secret.get(request.authorization[len("Bearer "):])
         if key is None:
-            raise ApiError(500, NULL_REFERENCE, NULL_REFERENCE_MESSAGE, "self")
+            raise ApiError(500, NULL_REFERENCE, NULL_REFERENCE_MESSAGE)
         return success_response(request, self.dto(key, request)), None
 
     def action_create_key(self, request, identity, now):
@@ -1072,11 +1036,11 @@ class Portal:
         body = bind_create_body(request)
         user = identity.user
         if self.state.settings["developer_tools_admins_only"] and not user.is_docspace_admin:
-            raise ApiError(403, UNAUTHORIZED_ACCESS, "Access denied", "create")
+            raise ApiError(403, UNAUTHORIZED_ACCESS, "Access denied")
         if user.is_guest:
-            raise ApiError(403, UNAUTHORIZED_ACCESS, "Access denied", "create")
+            raise ApiError(403, UNAUTHORIZED_ACCESS, "Access denied")
         if not permissions_valid(body.permissions):
-            raise ApiError(400, ARGUMENT, "Permissions are not valid.", "create")
+            raise ApiError(400, ARGUMENT, "Permissions are not valid.")
         permissions = [] if not body.permissions or "*" in body.permissions else body.permissions
         expires_at = None
         if body.expires_in_days is not None:
@@ -1092,13 +1056,13 @@ class Portal:
         body = bind_update_body(request)
         key = self.state.keys.get(key_id)
         if key is None:
-            raise ApiError(500, NULL_REFERENCE, NULL_REFERENCE_MESSAGE, "update")
+            raise ApiError(500, NULL_REFERENCE, NULL_REFERENCE_MESSAGE)
         if key.is_expired(now):
             return success_response(request, False), None
         if not identity.user.is_docspace_admin and key.create_by != identity.user.user_id:
             return success_response(request, False), None
         if not permissions_valid(body.permissions):
-            raise ApiError(400, ARGUMENT, "Permissions are not valid.", "update")
+            raise ApiError(400, ARGUMENT, "Permissions are not valid.")
         if body.is_active is not None:
             key.is_active = body.is_active
         if body.permissions:
@@ -1112,7 +1076,7 @@ class Portal:
         del now
         key = self.state.keys.get(key_id)
         if key is None:
-            raise ApiError(500, NULL_REFERENCE, NULL_REFERENCE_MESSAGE, "delete")
+            raise ApiError(500, NULL_REFERENCE, NULL_REFERENCE_MESSAGE)
         if not identity.user.is_docspace_admin and key.create_by != identity.user.user_id:
             return success_response(request, False), None
         self.state.remove_key(key)

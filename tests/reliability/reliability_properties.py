@@ -26,9 +26,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import reliability_harness as harness  # pylint: disable=import-error
+from docspace_emulator import SCOPE_CATALOGUE  # pylint: disable=import-error
 
-CATALOGUE = ['*', '*:read', '*:write', 'accounts:read', 'accounts:write', 'accounts.self:read', 'accounts.self:write',
-             'files:read', 'files:write', 'rooms:read', 'rooms:write']
+CATALOGUE = list(SCOPE_CATALOGUE)
 ASTRAL = '\U0001F600'
 NAME_MAX = 30
 # Anything not on loopback goes to this proxy, where nothing listens: random URLs never leave the machine.

@@ -7,9 +7,9 @@
 from __future__ import annotations
 
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import apply_update
+from ansible_collections.onlyoffice.docspace.tests.emulator.docspace_emulator import SCOPE_CATALOGUE
 
-CATALOGUE = ['*', '*:read', '*:write', 'accounts:read', 'accounts:write', 'accounts.self:read', 'accounts.self:write',
-             'files:read', 'files:write', 'rooms:read', 'rooms:write']
+CATALOGUE = list(SCOPE_CATALOGUE)
 
 KEY_ID = '3fa85f64-5717-4562-b3fc-2c963f66afa6'
 
