@@ -192,3 +192,18 @@ def test_rotation_options_are_refused_before_any_request(run_module, portal):
     client = portal([])
     result = run_task(run_module, config=[dict(name='a', permissions=['*'], recreate='when_needed')])
     assert result['failed'] and 'not supported yet' in result['msg'] and client.calls == []
+
+
+def test_a_key_made_before_a_failure_keeps_its_secret_in_the_result(run_module, portal):
+    client = portal([own(1, 'stray')])
+
+    def refuse(path, body):
+        client.record('PUT', path, body)
+        raise DocSpaceError('PUT failed with HTTP 503.', 503)
+    client.put = refuse
+    result = run_task(run_module, config=[dict(name='parked', permissions=['files:read'], active=False)],
+                      state='overridden', unlisted='delete')
+    assert result['failed'] and result['changed'] is True
+    assert result['created']['parked']['key'].startswith('sk-')
+    assert 'delete stray' in result['msg'] and result['deleted'] == []
+    assert [call[0] for call in client.writes()] == ['POST', 'PUT']
