@@ -21,8 +21,8 @@ description:
   - With O(name) and no O(key_id), the key is looked up among the caller's own keys and created
     (C(POST /api/2.0/keys)) when there is none. The new key's secret is returned once, in RV(api_key.key).
   - The portal cannot change an expired key, nor any key's expiry; the module fails with a message saying so.
-  - DocSpace has no conditional update. Tasks that change the same key from several hosts at once should use
-    C(throttle: 1) or C(run_once: true); the last write decides the key's state.
+  - 'DocSpace has no conditional update. Tasks that change the same key from several hosts at once should use
+    C(throttle: 1) or C(run_once: true); the last write decides the key''s state.'
 author:
   - onlyoffice.docspace maintainers (@onlyoffice)
 extends_documentation_fragment:

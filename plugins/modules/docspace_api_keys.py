@@ -452,7 +452,9 @@ def check_scopes(api, plan):
     asked = []
     for step in plan.steps:
         asked += (step.body or {}).get('permissions', []) + step.changes.get('permissions', [])
-    error = api.scope_error(asked) if asked else None
+    if not asked:
+        return
+    error = api.scope_error(asked)
     if error:
         raise error
 

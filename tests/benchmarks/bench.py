@@ -947,8 +947,9 @@ def plot_key_set(axes, key_set):
               'docspace_api_key\nloop of %d' % key_set['size']]
     medians = [key_set['seconds'][kind]['median'] for kind in SET_KINDS]
     bars = axes.bar(labels, medians, color=['tab:green', 'tab:blue', 'tab:grey'])
-    for bar, value in zip(bars, medians):
-        axes.annotate('%.2f s' % value, (bar.get_x() + bar.get_width() / 2, value), ha='center', va='bottom', fontsize=8)
+    for column, value in zip(bars, medians):
+        axes.annotate('%.2f s' % value, (column.get_x() + column.get_width() / 2, value), ha='center', va='bottom',
+                      fontsize=8)
     axes.set_yscale('log')
     axes.set_ylabel('wall time of the whole task (s, log scale)')
     axes.set_title('No-op: set of %d / one task %.2fx (target <= %.1f); loop / set %.0fx (target >= %.0f)'
@@ -1027,7 +1028,7 @@ def parse_arguments(argv=None):
     parser.add_argument('--import-runs', type=int, help='fresh interpreters per import-time figure (full: %d)'
                         % FULL['import_runs'])
     parser.add_argument('--set-reps', type=int, help='rounds of the docspace_api_keys set task, one task and a loop of '
-                                                      '%d (full: %d)' % (SET_SIZE, FULL['set_reps']))
+                        '%d (full: %d)' % (SET_SIZE, FULL['set_reps']))
     parser.add_argument('--work-dir', help='where playbooks, logs, payloads, profiles and results.json go '
                                            '(default: a new directory under .cache/bench/)')
     parser.add_argument('--doc', help='markdown report to write (full: docs/performance.md; quick: in the work dir)')
