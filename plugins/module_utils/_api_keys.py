@@ -221,8 +221,8 @@ def describe_key(key, now):
 
 
 def expired_message(key):
-    return ('API key %s (%s) expired on %s; DocSpace refuses any change to an expired key: delete it and create a new one.'
-            % (key.get('id'), key.get('name'), key.get('expiresAt')))
+    return ('API key %s (%s) expired on %s; DocSpace refuses any change to an expired key: delete it and create a new one '
+            '(recreate: when_needed does both).' % (key.get('id'), key.get('name'), key.get('expiresAt')))
 
 
 # --- finding a key by name (lifecycle) ------------------------------------------------------------------------------
@@ -278,7 +278,8 @@ def expiry_mismatch_message(key, days):
         return None
     has = 'never expires' if lifetime is None else 'was created to expire after %d day(s)' % lifetime
     return ('API key %s (%s) %s, not %d; DocSpace cannot change the expiry of a key: delete it (state: absent) and '
-            'create it again, which makes a new secret.' % (key.get('id'), key.get('name'), has, days))
+            'create it again, which makes a new secret (recreate: when_needed does both).'
+            % (key.get('id'), key.get('name'), has, days))
 
 
 def days_left(key, now):
@@ -324,19 +325,24 @@ STATE_TO_ACTIVE = {'active': True, 'inactive': False, 'absent': None, None: None
 
 
 class Plan:
-    """What a task does to the key it found: action is 'none', 'create', 'update' or 'delete'.
+    """What a task does to the key it found: action is 'none', 'create', 'update', 'delete' or 'replace'.
 
-    body is the POST body of a creation, changes the PUT body of an update; warning is said whatever happens.
+    body is the POST body of a creation or replacement, changes the PUT body of an update; warning is said whatever
+    happens. A replacement (see _rotation.plan_key_task) also has the reason it happens and whether the new key is
+    to be active.
     """
 
-    def __init__(self, action, body=None, changes=None, warning=None):
+    def __init__(self, action, body=None, changes=None, warning=None, reason=None, is_active=None):
         self.action = action
         self.body = body
         self.changes = changes or {}
         self.warning = warning
+        self.reason = reason
+        self.is_active = is_active
 
     def __repr__(self):
-        return 'Plan(%r, body=%r, changes=%r, warning=%r)' % (self.action, self.body, self.changes, self.warning)
+        return 'Plan(%r, body=%r, changes=%r, warning=%r, reason=%r, is_active=%r)' % (
+            self.action, self.body, self.changes, self.warning, self.reason, self.is_active)
 
 
 def plan_task(key, key_id, name, permissions, expires_in_days, state, now):

@@ -46,6 +46,17 @@ options:
   expired:
     description: Only expired keys (V(true)) or only keys that have not expired (V(false)).
     type: bool
+  expiring_within_days:
+    description:
+      - Only keys that have not expired yet and expire within this many days (whole days left, RV(api_keys[].expires_in_days_left),
+        at most this many; day N is included, so V(0) lists keys on their last day).
+      - Keys that never expire are left out.
+      - The same rule as O(onlyoffice.docspace.docspace_api_key#module:renew_before_days).
+    type: int
+  unused_for_days:
+    description:
+      - Only keys not used for at least this many days; a key never used counts from its creation.
+    type: int
   current:
     description:
       - Only the key the module authenticated with (C(GET /api/2.0/keys/@self)); needs O(api_key) authentication.
@@ -69,6 +80,17 @@ EXAMPLES = r'''
             | selectattr('is_active') | list }}"
   loop_control:
     label: "{{ item.name }}"
+
+- name: Keys that expire within two weeks (renewal candidates)
+  onlyoffice.docspace.docspace_api_key_info:
+    expiring_within_days: 14
+  register: expiring
+
+- name: Keys nobody used for 90 days (candidates for removal)
+  onlyoffice.docspace.docspace_api_key_info:
+    unused_for_days: 90
+    owned_by_me: true
+  register: stale
 
 - name: Which key is this pipeline using, and may it manage keys?
   onlyoffice.docspace.docspace_api_key_info:
@@ -138,6 +160,10 @@ api_keys:
       description: Whole days until the key expires, V(0) once it has; V(null) when it never expires.
       type: int
       sample: 29
+    days_since_last_use:
+      description: Whole days since the key was last used; V(null) when it never was.
+      type: int
+      sample: 3
 available_permissions:
   description:
     - The portal's catalogue of permission scopes (C(GET /api/2.0/keys/permissions)).
@@ -170,6 +196,11 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys impo
     utc_now,
 )
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._keys_api import ApiKeys
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._rotation import (
+    days_since_last_use,
+    expires_within,
+    unused_for,
+)
 
 
 def argument_spec():
@@ -181,6 +212,8 @@ def argument_spec():
         active=dict(type='bool'),
         expired=dict(type='bool'),
         current=dict(type='bool', default=False),
+        expiring_within_days=dict(type='int'),
+        unused_for_days=dict(type='int'),
     )
     return spec
 
@@ -198,12 +231,23 @@ def key_filters(params, caller_id, now):
         filters.append(lambda key: bool(key.get('isActive')) == params['active'])
     if params['expired'] is not None:
         filters.append(lambda key: is_expired(key, now) == params['expired'])
+    if params['expiring_within_days'] is not None:
+        filters.append(lambda key: expires_within(key, params['expiring_within_days'], now))
+    if params['unused_for_days'] is not None:
+        filters.append(lambda key: unused_for(key, params['unused_for_days'], now))
     return filters
+
+
+def check_day_counts(params):
+    for option in ('expiring_within_days', 'unused_for_days'):
+        if params[option] is not None and params[option] < 0:
+            raise DocSpaceError('%s must be 0 or more; got %d.' % (option, params[option]))
 
 
 def describe_for_audit(key, now):
     described = describe_key(key, now)
     described['expires_in_days_left'] = days_left(key, now)
+    described['days_since_last_use'] = days_since_last_use(key, now)
     return described
 
 
@@ -223,6 +267,7 @@ def run(module, api):
     params = dict(module.params)
     if params['key_id'] is not None:
         params['key_id'] = canonical_key_id(params['key_id'])
+    check_day_counts(params)
     now = utc_now()
     keys = [api.self_key()] if params['current'] else api.list()
     filters = key_filters(params, api.caller_id() if params['owned_by_me'] is not None else None, now)

@@ -13,7 +13,8 @@ repetitions, and the things compared run side by side, interleaved, in the same 
 
 - per-task wall time of a no-op docspace_api_key task, of an ansible.builtin.uri PUT of the same key and of a
   docspace_api_key task that changes the key each time, each in a loop (timed by callback_plugins/bench_timer.py);
-- HTTP requests per task for no-op, change, create and delete, counted by the emulator's request log;
+- HTTP requests per task for no-op, change, create, delete and renew (recreate: when_needed replacing a key that
+  expires within renew_before_days), counted by the emulator's request log;
 - the no-op/uri ratio with 10, 1,000 and 10,000 keys in the portal;
 - module start-up: time to import the module's code from its AnsiballZ payload, and the payload's bytes;
 - memory peak (max RSS) of the module process, at every key count;
@@ -56,22 +57,27 @@ TARGET_PERMISSIONS = ['files:read', 'rooms:read']
 CHANGE_NAME = 'bench-change'
 OWNER = 'owner'
 
-KINDS = ('noop', 'uri', 'change', 'create', 'delete')
+KINDS = ('noop', 'uri', 'change', 'create', 'delete', 'renew')
 KIND_LABELS = {
     'noop': 'docspace_api_key, no-op (key_id, nothing differs)',
     'uri': 'ansible.builtin.uri PUT of the same key',
     'change': 'docspace_api_key, change (key_id, new name each time)',
     'create': 'docspace_api_key, create (new name)',
     'delete': 'docspace_api_key, delete (key_id, state: absent)',
+    'renew': 'docspace_api_key, renew (name, recreate: when_needed, key expires within renew_before_days)',
 }
 # What each task must report for the benchmark to measure what it says (a failed check fails the run).
-EXPECTED_CHANGED = {'noop': False, 'change': True, 'create': True, 'delete': True}
+EXPECTED_CHANGED = {'noop': False, 'change': True, 'create': True, 'delete': True, 'renew': True}
 
 TARGET_NOOP_RATIO = 1.0
 TARGET_CHANGE_RATIO = 1.3
 TARGET_SCALE_RATIO = 1.2
 TARGET_SCALE_KEYS = 10000
-TARGET_REQUESTS = {'noop': ('==', 1), 'change': ('==', 2), 'create': ('<=', 3), 'delete': ('==', 2)}
+TARGET_REQUESTS = {'noop': ('==', 1), 'change': ('==', 2), 'create': ('<=', 3), 'delete': ('==', 2), 'renew': ('<=', 4)}
+# A renewed key: a 30-day key with 2 days left, replaced with renew_before_days: 14
+RENEW_LIFETIME_DAYS = 30
+RENEW_DAYS_LEFT = 2
+RENEW_BEFORE_DAYS = 14
 
 FULL = dict(reps=7, loop=20, keys='10,1000,10000', module_runs=9, import_runs=9, set_reps=7)
 QUICK = dict(reps=1, loop=3, keys='10', module_runs=2, import_runs=2, set_reps=1)
@@ -92,7 +98,7 @@ SET_LABELS = {
     'loop': 'docspace_api_key, loop of %d no-op tasks (by name)' % SET_SIZE,
 }
 
-# create and delete are timed for information only (their targets are request counts): fewer rounds
+# create, delete and renew are timed for information only (their targets are request counts): fewer rounds
 LIFECYCLE_REPS = 3
 
 # Runs one module process and reports its wall time, CPU time and max RSS (os.wait4).  A small process of its own
@@ -245,8 +251,19 @@ class Portal:
         with urllib.request.urlopen(request, timeout=120) as answer:
             return json.loads(answer.read() or b'null')
 
-    def add_key(self, name, permissions):
-        return self.control('POST', 'keys', dict(owner=OWNER, name=name, permissions=permissions))['id']
+    def add_key(self, name, permissions, expires_at=None, create_on=None):
+        spec = dict(owner=OWNER, name=name, permissions=permissions)
+        if expires_at:
+            spec.update(expires_at=expires_at, create_on=create_on)
+        return self.control('POST', 'keys', spec)['id']
+
+    def add_expiring_key(self, name):
+        """A key of RENEW_LIFETIME_DAYS days that expires in RENEW_DAYS_LEFT days."""
+        now = datetime.datetime.now(datetime.timezone.utc)
+        expires = now + datetime.timedelta(days=RENEW_DAYS_LEFT)
+        created = expires - datetime.timedelta(days=RENEW_LIFETIME_DAYS)
+        stamp = '%Y-%m-%dT%H:%M:%S.0000000Z'
+        return self.add_key(name, TARGET_PERMISSIONS, expires.strftime(stamp), created.strftime(stamp))
 
     def key_count(self):
         return len(self.control('GET', 'state')['keys'])
@@ -381,6 +398,15 @@ def delete_task(name, rep):
             'loop': "{{ created_%d.results | map(attribute='api_key') | map(attribute='id') | list }}" % rep}
 
 
+def renew_task(name, portal, loop, rep):
+    """Renewal of `loop` keys that expire soon (made here, through the emulator's control API)."""
+    names = ['bench-r%d-%d' % (rep, item) for item in range(loop)]
+    for key_name in names:
+        portal.add_expiring_key(key_name)
+    args = dict(connection(), name='{{ item }}', recreate='when_needed', renew_before_days=RENEW_BEFORE_DAYS)
+    return {'name': name, MODULE: args, 'loop': names, 'no_log': True}
+
+
 def timing_tasks(portal, keys, reps, loop, lifecycle_reps):
     """Warm-up, then reps rounds of no-op / uri / change in rotating order (and create + delete)."""
     tasks = [noop_task('warmup|noop', portal, 1), uri_task('warmup|uri', portal, 1)]
@@ -397,6 +423,7 @@ def timing_tasks(portal, keys, reps, loop, lifecycle_reps):
     for rep in range(lifecycle_reps):
         tasks.append(create_task('bench|create|%d|%d' % (keys, rep), loop, rep))
         tasks.append(delete_task('bench|delete|%d|%d' % (keys, rep), rep))
+        tasks.append(renew_task('bench|renew|%d|%d' % (keys, rep), portal, loop, rep))
     return tasks
 
 

@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import apply_update
+import datetime
+
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import apply_update, format_date, utc_now
 from ansible_collections.onlyoffice.docspace.tests.emulator.docspace_emulator import SCOPE_CATALOGUE
 
 CATALOGUE = list(SCOPE_CATALOGUE)
@@ -35,10 +37,15 @@ SECRET = 'sk-' + '0123456789abcdef' * 4
 NEW_ID = '9b2f3c1e-0000-4000-8000-000000000001'
 
 
-def new_key(body):
-    """What the portal answers to POST /keys: the key with its full secret."""
-    return make_key(id=NEW_ID, name=body['name'], permissions=[] if '*' in body['permissions'] else body['permissions'],
-                    key=SECRET, keyPostfix=SECRET[-4:])
+def new_key(body, number=1):
+    """What the portal answers to the number-th POST /keys: the key with its full secret (NEW_ID, SECRET the first)."""
+    now = utc_now()
+    days = body.get('expiresInDays')
+    secret = SECRET if number == 1 else 'sk-%064x' % number
+    return make_key(id=NEW_ID if number == 1 else '9b2f3c1e-0000-4000-8000-%012d' % number, name=body['name'],
+                    permissions=[] if '*' in body['permissions'] else body['permissions'], key=secret,
+                    keyPostfix=secret[-4:], createOn=format_date(now),
+                    expiresAt=format_date(now + datetime.timedelta(days=days)) if days else None)
 
 
 class FakeClient:
@@ -62,6 +69,7 @@ class FakeClient:
         self.delete_applies = delete_applies
         self.listing = lambda: list(self.keys)
         self.calls = []
+        self.created = 0
 
     def url(self, path):
         return self.root + '/' + path
@@ -85,18 +93,22 @@ class FakeClient:
             if self.put_applies:
                 self.keys = [apply_update(key, body) if path.endswith(key['id']) else key for key in self.keys]
             raise self.put_error
+        if self.put_answer is True:
+            self.keys = [apply_update(key, body) if path.endswith(key['id']) else key for key in self.keys]
         return self.put_answer
 
     def post(self, path, body):
         self.record('POST', path, body)
         if self.post_answers:
             if self.appears_after_post_error:
-                self.keys.append(new_key(body))
+                self.created += 1
+                self.keys.insert(0, listed(new_key(body, self.created)))
             answer = self.post_answers.pop(0)
             raise_if_error(answer)
             return answer
-        created = new_key(body)
-        self.keys.append(dict(created, key='sk-***' + SECRET[-4:]))
+        self.created += 1
+        created = new_key(body, self.created)
+        self.keys.insert(0, listed(created))
         return created
 
     def delete(self, path):
@@ -113,6 +125,11 @@ class FakeClient:
 
     def methods(self):
         return [call[0] + ' ' + call[1] for call in self.calls]
+
+
+def listed(key):
+    """A key as GET /keys shows it (secret masked)."""
+    return dict(key, key='sk-***' + key['keyPostfix'])
 
 
 def raise_if_error(answer):

@@ -48,6 +48,9 @@ def listed(run_module, **options):
     ({'expired': True}, [IDS[1]]),
     ({'expired': False, 'active': True}, [IDS[0], IDS[3]]),
     ({'name': 'nobody'}, []),
+    ({'expiring_within_days': 10}, [IDS[0]]),
+    ({'expiring_within_days': 9}, []),
+    ({'expiring_within_days': 365, 'name': 'old'}, []),
 ])
 def test_filters(run_module, client, options, expected):
     result = listed(run_module, **options)
@@ -114,3 +117,26 @@ def test_who_am_i_must_be_a_docspace_answer(run_module, client, monkeypatch):
     monkeypatch.setattr(client, 'get', lambda path: '<html>' if path == 'people/@self' else real_get(path))
     result = listed(run_module, owned_by_me=True)
     assert result['failed'] and 'did not say who the caller is' in result['msg']
+
+
+def days_ago(days):
+    return (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=days)).strftime('%Y-%m-%dT%H:%M:%S.0000000Z')
+
+
+def test_unused_for_days_and_days_since_last_use(run_module, monkeypatch):
+    keys = [make_key(id=IDS[0], createOn=days_ago(100), lastUsed=days_ago(2.5)),
+            make_key(id=IDS[1], createOn=days_ago(100), lastUsed=days_ago(40)),
+            make_key(id=IDS[2], createOn=days_ago(35))]
+    fake = FakeClient(keys)
+    monkeypatch.setattr(DocSpaceClient, 'from_module', classmethod(lambda cls, module: fake))
+    every = listed(run_module)['api_keys']
+    assert [key['days_since_last_use'] for key in every] == [2, 40, None]
+    assert [key['id'] for key in listed(run_module, unused_for_days=30)['api_keys']] == [IDS[1], IDS[2]]
+    assert [key['id'] for key in listed(run_module, unused_for_days=36)['api_keys']] == [IDS[1]]
+    assert len(listed(run_module, unused_for_days=0)['api_keys']) == 3
+
+
+@pytest.mark.parametrize('option', ['expiring_within_days', 'unused_for_days'])
+def test_negative_day_counts_are_refused(run_module, client, option):
+    result = listed(run_module, **{option: -1})
+    assert result['failed'] and option in result['msg'] and client.calls == []
