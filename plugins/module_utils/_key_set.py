@@ -31,14 +31,24 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys impo
     plan_update,
     planned_key,
 )
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._rotation import (
+    check_renewal_window,
+    check_rotation_options,
+    pick_current,
+    replacement_active,
+    replacement_lifetime,
+    replacement_reason,
+    secret_missing_message,
+)
 
 STATES = ('merged', 'replaced', 'overridden', 'deleted', 'gathered')
 # States in which a listed key whose entry leaves out `active` is made active, and `permissions` is required.
 FULL_STATES = ('replaced', 'overridden')
 # A key with none of these scopes cannot create, change or delete keys (the contract page: *:write or full access).
 MANAGING_SCOPES = frozenset([FULL_ACCESS, '*:write'])
-# Options of a config entry that docspace_api_key's rotation (issue 12) gives meaning to.
-ROTATION_DEFAULTS = dict(recreate='never', renew_before_days=None, secret_dest=None)
+# What happens to a key a replacement supersedes (docspace_api_key's previous_key): it is deleted, so that the name
+# finds exactly the new key and no working secret is left behind.
+PREVIOUS_KEY = 'delete'
 
 
 # --- the config ------------------------------------------------------------------------------------------------------
@@ -74,11 +84,10 @@ def checked_entry(entry, state):
     if state in FULL_STATES and entry['permissions'] is None:
         raise DocSpaceError("state: %s needs permissions in every entry (full access is never a default); write ['*'] "
                             "for full access to key %r." % (state, entry['name']))
-    rotation = [option for option, default in ROTATION_DEFAULTS.items() if entry.get(option, default) != default]
-    if rotation:
-        raise DocSpaceError('%s of key %r: rotation in docspace_api_keys is not supported yet by this version of the '
-                            'collection; rotate the key with onlyoffice.docspace.docspace_api_key, or leave %s out.'
-                            % (' and '.join(rotation), entry['name'], 'it' if len(rotation) == 1 else 'them'))
+    entry.setdefault('recreate', 'never')
+    entry.setdefault('renew_before_days', None)
+    entry.setdefault('secret_dest', None)
+    check_rotation_options(None, entry['recreate'], entry['renew_before_days'], entry.get('expires_in_days'))
     return entry
 
 
@@ -107,13 +116,17 @@ def listed_entries(keys, now):
 # --- the plan ------------------------------------------------------------------------------------------------------------
 
 class Step:
-    """One write: action 'create' (body; deactivate afterwards when active is False), 'update' (changes) or 'delete'.
+    """One write: action 'create' (body; deactivate afterwards when active is False), 'update' (changes), 'delete',
+    or 'replace' (rotation: create body, then delete key; reason says why).
 
     key is the listed key the write is about (None for a creation); lockout says why the write would lock the task
-    out (it deactivates the key in use, deletes it, or takes away its key-management scope), or is None.
+    out (it deactivates the key in use, deletes or replaces it, or takes away its key-management scope), or is None.
+    unlisted: a key state: overridden removes; leftover: a second key of a listed name that an interrupted
+    replacement left behind.
     """
 
-    def __init__(self, action, name, key=None, body=None, changes=None, active=None, unlisted=False):
+    def __init__(self, action, name, key=None, body=None, changes=None, active=None, unlisted=False, reason=None,
+                 leftover=False):
         self.action = action
         self.name = name
         self.key = key
@@ -121,6 +134,8 @@ class Step:
         self.changes = changes or {}
         self.active = active
         self.unlisted = unlisted
+        self.reason = reason
+        self.leftover = leftover
         self.lockout = None
 
     @property
@@ -131,20 +146,22 @@ class Step:
         """Whether this write would lock the task out if its key were the one the task authenticates with."""
         if self.key is None or not is_usable(self.key, now):
             return False  # an inactive or expired key cannot be the key in use
-        if self.action == 'delete' or self.changes.get('isActive') is False:
+        if self.action in ('delete', 'replace') or self.changes.get('isActive') is False:
             return True
         return 'permissions' in self.changes and not permission_set(self.changes['permissions']) & MANAGING_SCOPES
 
     def lockout_reason(self):
         if self.action == 'delete':
             return 'deletes the API key this task authenticates with'
+        if self.action == 'replace':
+            return 'replaces (and so deletes) the API key this task authenticates with'
         if self.changes.get('isActive') is False:
             return 'deactivates the API key this task authenticates with'
         return 'takes the key-management scope (* or *:write) from the API key this task authenticates with'
 
     def __repr__(self):
-        return 'Step(%r, %r, key_id=%r, body=%r, changes=%r, active=%r, lockout=%r)' % (
-            self.action, self.name, self.key_id, self.body, self.changes, self.active, self.lockout)
+        return 'Step(%r, %r, key_id=%r, body=%r, changes=%r, active=%r, reason=%r, lockout=%r)' % (
+            self.action, self.name, self.key_id, self.body, self.changes, self.active, self.reason, self.lockout)
 
 
 class KeySetPlan:
@@ -172,8 +189,31 @@ def wanted_active(entry, state):
     return True if state in FULL_STATES else None
 
 
-def plan_entry(entry, key, state, now):
-    """The write one config entry needs (or None), for the caller's own key of its name (or None)."""
+ACTIVE_TO_STATE = {True: 'active', False: 'inactive', None: None}
+
+
+def plan_replacement(entry, key, active, secret_file, now):
+    """A 'replace' step when the entry's rotation options say the key must be replaced, else None (_rotation)."""
+    recreate, days = entry['recreate'], entry.get('expires_in_days')
+    secret_in_file = secret_file.holds(key) if secret_file is not None else None
+    if recreate == 'when_needed':
+        check_renewal_window(replacement_lifetime(key, days), entry['renew_before_days'])
+    reason = replacement_reason(key, recreate, entry['renew_before_days'], days, secret_in_file, now)
+    if reason:
+        body = creation_body(entry['name'], entry.get('permissions') or key.get('permissions'),
+                             replacement_lifetime(key, days))
+        return Step('replace', entry['name'], key=key, body=body, reason=reason,
+                    active=replacement_active(key, ACTIVE_TO_STATE[active], now))
+    if secret_in_file is False:
+        raise DocSpaceError(secret_missing_message(key))
+    return None
+
+
+def plan_entry(entry, key, state, now, secret_file=None):
+    """The write one config entry needs (or None), for the caller's own key of its name (or None).
+
+    secret_file: the entry's secret_dest (anything with holds(key)), or None.
+    """
     name = entry['name']
     if state == 'deleted':
         return Step('delete', name, key=key) if key else None
@@ -183,6 +223,9 @@ def plan_entry(entry, key, state, now):
             raise DocSpaceError("permissions is required to create API key %r; write ['*'] for full access." % name)
         return Step('create', name, body=creation_body(name, entry['permissions'], entry.get('expires_in_days')),
                     active=active)
+    replacement = plan_replacement(entry, key, active, secret_file, now)
+    if replacement is not None:
+        return replacement
     if expiry_mismatch_message(key, entry.get('expires_in_days')):
         raise DocSpaceError(expiry_mismatch(key, entry['expires_in_days']))
     # Compared with the key as usable: deactivating an expired key is nothing to do, not a refused PUT on every run.
@@ -216,26 +259,38 @@ def kept_message(key):
             'removes the key in use).' % (key.get('id'), key.get('name')))
 
 
-def plan_key_set(keys, caller_id, config, state, unlisted=None, self_key_id=None, now=None):
+def entry_key(entry, named, state, secret_file):
+    """(the entry's key or None, leftovers): with recreate, two own keys of the name are what an interrupted
+    replacement leaves, resolved as docspace_api_key does (pick_current); otherwise they are an error (None)."""
+    if len(named) <= 1:
+        return (named[0] if named else None), []
+    if entry.get('recreate', 'never') == 'never' or state == 'deleted':
+        return None, None
+    return pick_current(named, secret_file.postfix() if secret_file is not None else None)
+
+
+def plan_key_set(keys, caller_id, config, state, unlisted=None, self_key_id=None, now=None, secret_files=None):
     """The writes that bring the caller's own keys to config under state, in the order to make them.
 
     keys: every listed key (an admin lists the whole portal; only the caller's own are ever touched); config: the
-    entries check_config() returned; self_key_id: the key the task authenticates with, when known. Order: updates in
-    place, then creations, then removals of unlisted keys, then the one write that could lock the task out.
-    Raises DocSpaceError, before any write, naming every entry that cannot be done.
+    entries check_config() returned; self_key_id: the key the task authenticates with, when known; secret_files: the
+    entries' secret_dest files by name (objects with holds(key) and postfix(), see _rotation.SecretFile). Order:
+    updates in place, then creations and replacements, then removals of leftover and unlisted keys, then the one
+    write that could lock the task out. Raises DocSpaceError, before any write, naming every entry that cannot be done.
     """
+    secret_files = secret_files or {}
     mine = own_keys(keys, caller_id)
-    problems, steps, listed_ids = [], [], set()
+    problems, steps, leftovers, listed_ids = [], [], [], set()
     for entry in ([] if state == 'gathered' else config):
         named = keys_named(mine, entry['name'])
-        if len(named) > 1:
+        listed_ids.update(key.get('id') for key in named)
+        key, extra = entry_key(entry, named, state, secret_files.get(entry['name']))
+        if extra is None:
             problems.append(ambiguous_message(entry['name'], named))
             continue
-        key = named[0] if named else None
-        if key is not None:
-            listed_ids.add(key.get('id'))
+        leftovers += [Step('delete', entry['name'], key=old, leftover=True) for old in extra]
         try:
-            step = plan_entry(entry, key, state, now)
+            step = plan_entry(entry, key, state, now, secret_files.get(entry['name']))
         except DocSpaceError as exc:
             problems.append(exc.message)
             continue
@@ -254,8 +309,9 @@ def plan_key_set(keys, caller_id, config, state, unlisted=None, self_key_id=None
             step = plan_unlisted(key, unlisted, now)
             if step is not None:
                 removals.append(step)
-    ordered = ([step for step in steps if step.action != 'create'] + [step for step in steps if step.action == 'create']
-               + removals)
+    makes_keys = ('create', 'replace')
+    ordered = ([step for step in steps if step.action not in makes_keys]
+               + [step for step in steps if step.action in makes_keys] + leftovers + removals)
     last = []
     for step in ordered:
         if self_key_id and step.key_id == self_key_id and step.could_lock_out(now):
@@ -278,11 +334,11 @@ def keys_after(mine, done):
     after = {key.get('id'): key for key in mine}
     created = []
     for step, made in done:
-        if step.action == 'create':
+        if step.action in ('create', 'replace'):
             created.append(made)
-        elif step.action == 'delete':
+        if step.action in ('delete', 'replace'):
             after.pop(step.key_id, None)
-        else:
+        elif step.action == 'update':
             after[step.key_id] = apply_update(after[step.key_id], step.changes)
     return list(after.values()) + created
 

@@ -26,6 +26,7 @@ author:
   - onlyoffice.docspace maintainers (@onlyoffice)
 extends_documentation_fragment:
   - onlyoffice.docspace.docspace
+  - ansible.builtin.files
   - onlyoffice.docspace.docspace.actiongroup_docspace
 attributes:
   check_mode:
@@ -77,21 +78,36 @@ options:
         type: bool
       recreate:
         description:
-          - Rotation as in M(onlyoffice.docspace.docspace_api_key).
-          - B(Not supported yet by docspace_api_keys) in this version; any value other than V(never) is refused
-            before any request. Rotate keys with M(onlyoffice.docspace.docspace_api_key).
+          - Whether the key is replaced by a new one (a new secret), with the same meaning as
+            O(onlyoffice.docspace.docspace_api_key#module:recreate).
+          - V(never) never replaces it.
+          - V(when_needed) replaces it when it has expired, when its lifetime differs from
+            O(config[].expires_in_days), when it expires within O(config[].renew_before_days), or when
+            O(config[].secret_dest) does not hold its secret. Anything that can be changed in place still is.
+          - V(always) replaces it on every run, so a task with such an entry is never V(ok).
+          - The new key is made first and takes what the entry leaves out from the key it replaces (permissions,
+            lifetime); then the old key is deleted. The new key is in RV(created), the old key's id in RV(replaced).
+          - With V(when_needed) or V(always), two own keys of the name (what an interrupted replacement leaves) are
+            no error, as in M(onlyoffice.docspace.docspace_api_key); the one whose secret is in
+            O(config[].secret_dest), else the newest, is kept and the other is deleted.
         type: str
         choices: [never, when_needed, always]
         default: never
       renew_before_days:
         description:
-          - Rotation as in M(onlyoffice.docspace.docspace_api_key).
-          - B(Not supported yet by docspace_api_keys) in this version; a value is refused before any request.
+          - With O(config[].recreate=when_needed), replace the key when it expires within this many days (day N
+            included), as O(onlyoffice.docspace.docspace_api_key#module:renew_before_days) does.
+          - Refused with any other O(config[].recreate).
         type: int
       secret_dest:
         description:
-          - Secret delivery as in M(onlyoffice.docspace.docspace_api_key).
-          - B(Not supported yet by docspace_api_keys) in this version; a value is refused before any request.
+          - Path of a file on the host that runs the module where the secret of a key this task creates or makes as
+            a replacement is written (atomically; mode V(0600) unless O(mode) says otherwise; O(owner), O(group) and
+            the other file options apply to every entry's file). The directory must exist.
+          - With it, the entry is V(ok) only when the file holds the secret of the key (compared with the last 4
+            characters the portal lists, no request; a chance of 1 in 65,536 that a stale file passes); otherwise
+            O(config[].recreate=never) fails (DocSpace shows a secret only once) and V(when_needed) replaces the key.
+          - The secret of a key with O(config[].secret_dest) is never in the result.
         type: path
   state:
     description:
@@ -119,9 +135,10 @@ options:
     type: str
     choices: [delete, deactivate]
 notes:
-  - 'Order of the writes: changes in place first, then creations, then removals of unlisted keys, and last the one
-    write that could lock the task out (deactivating the key the task authenticates with, deleting it, or taking
-    away its key-management scope V(*) or V(*:write)); that write is reported in RV(messages) and as a warning.'
+  - 'Order of the writes: changes in place first, then creations and replacements, then removals of unlisted keys,
+    and last the one write that could lock the task out (deactivating the key the task authenticates with, deleting
+    or replacing it, or taking away its key-management scope V(*) or V(*:write)); that write is reported in
+    RV(messages) and as a warning.'
   - The task stops at the first write that fails. It then fails with C(changed) set when some write was made, and
     with RV(created) holding the secrets of the keys it made; RV(messages) says what was done and what was not.
     Running the task again continues where it stopped.
@@ -129,7 +146,10 @@ notes:
     stops at the sixth, says which keys were made and which were not, and that the task can be run again in
     15 minutes.
   - Writes follow M(onlyoffice.docspace.docspace_api_key), including the read-back after a write whose answer was
-    lost, so a creation never makes two keys.
+    lost, so a creation never makes two keys. Replacements are those of
+    O(onlyoffice.docspace.docspace_api_key#module:recreate) with
+    O(onlyoffice.docspace.docspace_api_key#module:previous_key=delete); a replacement whose new secret cannot be
+    handed over deletes the new key again and leaves the old one untouched.
   - The key in use is found only with O(api_key) authentication (or an O(auth_token) that is an API key); with a
     session token or user name and password no key is in use.
   - B(The secrets of new keys are in the task result) (RV(created)). Set C(no_log) to V(true) on the task and store
@@ -137,6 +157,7 @@ notes:
 seealso:
   - module: onlyoffice.docspace.docspace_api_key
   - module: onlyoffice.docspace.docspace_api_key_info
+  - module: ansible.builtin.file
   - name: Ansible resource modules
     description: The config and state convention of the network resource modules.
     link: https://docs.ansible.com/ansible/latest/network/user_guide/network_resource_modules.html
@@ -169,6 +190,24 @@ EXAMPLES = r'''
   loop: "{{ keys.created | dict2items }}"
   when: item.value.key is defined
   no_log: true
+
+- name: Renew keys that expire within 14 days and keep their secrets in files (run it daily)
+  onlyoffice.docspace.docspace_api_keys:
+    state: merged
+    mode: "0600"
+    config:
+      - name: ci-deploy
+        permissions: [files:read, files:write]
+        expires_in_days: 90
+        recreate: when_needed
+        renew_before_days: 14
+        secret_dest: /etc/ci/docspace-ci-deploy.key
+      - name: monitoring
+        permissions: [rooms:read]
+        expires_in_days: 30
+        recreate: when_needed
+        renew_before_days: 7
+        secret_dest: /etc/monitoring/docspace.key
 
 - name: Add a key and restrict another, leaving every other key alone
   onlyoffice.docspace.docspace_api_keys:
@@ -247,8 +286,9 @@ gathered:
     - {name: ci-deploy, permissions: [files:read], expires_in_days: 90, active: true}
 created:
   description:
-    - The keys this task created, by name, each with its C(id) and C(key), the full secret (V(sk-) and 64 hex
-      digits), which the portal never shows again.
+    - The keys this task created, replacements included, by name, each with its C(id) and C(key), the full secret
+      (V(sk-) and 64 hex digits), which the portal never shows again; with O(config[].secret_dest), C(secret_dest)
+      (the path it was written to) instead of C(key).
     - In check mode the C(id) is V(null) and there is no C(key). A key whose creation answer was lost and which was
       found afterwards (adopted) has no C(key).
   returned: when O(state) is not V(gathered)
@@ -256,7 +296,7 @@ created:
   sample: {ci-deploy: {id: 3fa85f64-5717-4562-b3fc-2c963f66afa6,
                        key: sk-2f1d0c3b4a59687766554433221100ffeeddccbbaa99887766554433221100aa}}
 replaced:
-  description: Ids of keys this task replaced by new ones (rotation; always empty in this version).
+  description: Ids of the keys this task replaced by new ones (O(config[].recreate)) and deleted.
   returned: when O(state) is not V(gathered)
   type: list
   elements: str
@@ -298,7 +338,9 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace impo
 )
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import apply_update, utc_now
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._key_set import (
+    PREVIOUS_KEY,
     STATES,
+    Step,
     check_config,
     config_entry,
     keys_after,
@@ -308,6 +350,7 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._key_set impor
     uses_api_key,
 )
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._keys_api import ApiKeys
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._rotation import SecretFile, hand_over, replace
 
 
 def argument_spec():
@@ -333,23 +376,55 @@ def argument_spec():
 class Run:
     """The writes of one task and what they did, for the result (also after a failure)."""
 
-    def __init__(self, module, api, plan, keys, now):
+    def __init__(self, module, api, plan, keys, secret_files, now):
         self.module = module
         self.api = api
         self.plan = plan
         self.keys = keys
+        self.secret_files = secret_files
         self.now = now
-        self.done = []  # (step, key after the write)
+        self.done = []  # (step, key after the write; for a creation or replacement, the new key)
         self.secrets = {}
+        self.replaced = []
         self.messages = list(plan.kept)
+        self.files_fixed = False
 
     def write_all(self):
+        for step in self.plan.steps:
+            self.ready_secret_file(step)
         for index, step in enumerate(self.plan.steps):
             try:
                 self.write(step)
             except DocSpaceError as exc:
+                self.abandon_secret_files()
                 raise DocSpaceError(self.failure_message(step, exc, self.plan.steps[index + 1:]), exc.status,
                                     **self.result()) from None
+        self.fix_secret_files()
+
+    # --- secret files (_rotation.SecretFile) ------------------------------------------------------------------------
+
+    def writer(self, step):
+        return self.secret_files.get(step.name) if step.action in ('create', 'replace') else None
+
+    def ready_secret_file(self, step):
+        """Fail before any write when a secret could not be written (checked in check mode too)."""
+        writer = self.writer(step)
+        if writer is not None:
+            writer.ready()
+
+    def abandon_secret_files(self):
+        for writer in self.secret_files.values():
+            writer.abandon()
+
+    def fix_secret_files(self):
+        """A right secret in a file with the wrong mode, owner or group is fixed and reported changed."""
+        made = set(step.name for step, _key in self.done if step.action in ('create', 'replace'))
+        for name, writer in sorted(self.secret_files.items()):
+            if name not in made and writer.fix_attributes():
+                self.files_fixed = True
+                self.messages.append('secret_dest %s of API key %r: file attributes fixed.' % (writer.path, name))
+
+    # --- one write ----------------------------------------------------------------------------------------------
 
     def write(self, step):
         if step.lockout:
@@ -357,6 +432,9 @@ class Run:
                              'authenticate with this key fail from then on.' % (label(step), step.lockout))
         if step.action == 'create':
             self.create(step)
+            return
+        if step.action == 'replace':
+            self.replace(step)
             return
         if not self.module.check_mode:
             if step.action == 'delete':
@@ -369,8 +447,12 @@ class Run:
         if self.module.check_mode:
             self.record(step, planned_creation(step, None, self.now))
             return
+        writer = self.writer(step)
+        if writer is not None:
+            writer.prepare()
         key, secret = self.api.create_once(step.body, self.keys)
-        if secret:
+        hand_over(self.api, key, secret, writer, self.now)
+        if secret and writer is None:
             self.secrets[step.name] = secret
         if step.active is False and key.get('isActive', True):
             try:
@@ -382,6 +464,37 @@ class Run:
                 raise
             key = apply_update(key, {'isActive': False})
         self.record(step, key)
+
+    def replace(self, step):
+        """Rotation (_rotation.replace): the new key first, its secret handed over, then the old key deleted."""
+        if self.module.check_mode:
+            self.replaced.append(step.key_id)
+            self.record(step, planned_creation(step, None, self.now))
+            return
+        writer = self.writer(step)
+        if writer is not None:
+            writer.prepare()
+        try:
+            new, secret, _retired = replace(self.api, step.key, step.body, step.active, PREVIOUS_KEY, step.reason,
+                                            self.keys, writer, self.now)
+        except DocSpaceError as exc:
+            self.keep_made_key(step, exc.result.get('api_key'))
+            raise
+        if secret and writer is None:
+            self.secrets[step.name] = secret
+        self.replaced.append(step.key_id)
+        self.record(step, new)
+
+    def keep_made_key(self, step, made):
+        """A replacement that made its new key but could not retire the old one: the new key is in the result."""
+        if not made or not made.get('id'):
+            return
+        if made.get('key'):
+            self.secrets[step.name] = made['key']
+        key = dict(id=made['id'], name=made.get('name'), permissions=made.get('permissions'),
+                   isActive=made.get('is_active'), expiresAt=made.get('expires_at'), createOn=made.get('created_on'))
+        self.done.append((Step('create', step.name, body=step.body, active=step.active), key))
+        self.messages.append('%s: made to replace %s, which is not retired yet.' % (label(step, key), step.key_id))
 
     def record(self, step, key):
         self.done.append((step, key))
@@ -402,20 +515,22 @@ class Run:
     def result(self):
         after = keys_after(self.plan.mine, self.done)
         result = dict(
-            changed=bool(self.done),
+            changed=bool(self.done) or self.files_fixed,
             before=listed_entries(self.plan.mine, self.now),
             after=listed_entries(after, self.now),
             created={},
-            replaced=[],
+            replaced=list(self.replaced),
             deleted=[step.key_id for step, _key in self.done if step.action == 'delete'],
             deactivated=[step.key_id for step, _key in self.done if step.changes.get('isActive') is False],
             messages=self.messages,
         )
         for step, key in self.done:
-            if step.action == 'create':
+            if step.action in ('create', 'replace'):
                 result['created'][step.name] = dict(id=key.get('id'))
                 if step.name in self.secrets:
                     result['created'][step.name]['key'] = self.secrets[step.name]
+                elif step.name in self.secret_files:
+                    result['created'][step.name]['secret_dest'] = self.secret_files[step.name].path
         if self.module._diff:
             result['diff'] = dict(before=dict(api_keys=result['before']), after=dict(api_keys=result['after']))
         return result
@@ -429,15 +544,19 @@ def label(step, key=None):
 def done_text(step):
     if step.action == 'create':
         return 'created' if step.active is not False else 'created inactive'
+    if step.action == 'replace':
+        return 'replaced API key %s, because %s' % (step.key_id, step.reason)
     if step.action == 'delete':
-        return 'deleted' + (' (not in config)' if step.unlisted else '')
+        return 'deleted' + (' (not in config)' if step.unlisted else ' (left behind by an interrupted replacement)'
+                            if step.leftover else '')
     if step.unlisted:
         return 'deactivated (not in config)'
     return 'updated (%s)' % ', '.join(sorted(change_names(step.changes)))
 
 
 def todo_text(step):
-    return {'create': 'create', 'delete': 'delete'}.get(step.action, 'deactivate' if step.unlisted else 'update')
+    return {'create': 'create', 'delete': 'delete', 'replace': 'replace'}.get(
+        step.action, 'deactivate' if step.unlisted else 'update')
 
 
 def change_names(changes):
@@ -459,30 +578,38 @@ def check_scopes(api, plan):
         raise error
 
 
+def secret_files_of(module, config, state):
+    """The entries' secret_dest files, by name (none for state: deleted, which makes no key)."""
+    if state == 'deleted':
+        return {}
+    return dict((entry['name'], SecretFile(module, entry['secret_dest'])) for entry in config if entry['secret_dest'])
+
+
 def run(module, api):
     """Read, decide (plan_key_set), write; returns the exit_json keyword arguments."""
     params = module.params
     state = params['state']
     config = check_config(params['config'], state, params['unlisted'])
+    secret_files = secret_files_of(module, config, state)
     now = utc_now()
     keys = api.list()
     caller_id = api.caller_id() if keys else ''
-    plan = plan_key_set(keys, caller_id, config, state, params['unlisted'], None, now)
+    plan = plan_key_set(keys, caller_id, config, state, params['unlisted'], None, now, secret_files)
     if state == 'gathered':
         return dict(changed=False, gathered=sorted((config_entry(key, now) for key in plan.mine),
                                                    key=lambda entry: entry['name'] or ''))
     if plan.needs_self_key and uses_api_key(params['api_key'], params['auth_token']):
         self_id = str(api.self_key()['id']).lower()
-        plan = plan_key_set(keys, caller_id, config, state, params['unlisted'], self_id, now)
+        plan = plan_key_set(keys, caller_id, config, state, params['unlisted'], self_id, now, secret_files)
     if module.check_mode:
         check_scopes(api, plan)
-    task = Run(module, api, plan, keys, now)
+    task = Run(module, api, plan, keys, secret_files, now)
     task.write_all()
     return task.result()
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, add_file_common_args=True,
                            **docspace_argument_rules(required_if=[('state', 'overridden', ('unlisted',))]))
     try:
         result = run(module, ApiKeys(DocSpaceClient.from_module(module), module.warn))

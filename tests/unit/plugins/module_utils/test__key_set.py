@@ -278,11 +278,9 @@ def test_unlisted_only_with_overridden():
         plan(PORTAL, [entry('ci')], unlisted='delete')
 
 
-@pytest.mark.parametrize('options', [dict(recreate='when_needed'), dict(renew_before_days=7),
-                                     dict(secret_dest='/tmp/x')])
-def test_rotation_options_are_refused_not_ignored(options):
-    with pytest.raises(DocSpaceError, match='not supported yet'):
-        plan(PORTAL, [entry('ci', **options)])
+def test_renew_before_days_needs_recreate_when_needed():
+    with pytest.raises(DocSpaceError, match='renew_before_days'):
+        plan(PORTAL, [entry('ci', renew_before_days=7)])
 
 
 def test_invalid_entries_are_refused_before_any_request():
@@ -309,3 +307,76 @@ def test_keys_after_applies_every_write():
     (None, None, False)])
 def test_uses_api_key(api_key, auth_token, expected):
     assert ks.uses_api_key(api_key, auth_token) is expected
+
+
+# --- rotation (recreate, renew_before_days, secret_dest: the decisions are _rotation's) ------------------------------
+
+class SecretFileStub:
+    """What the planner asks of a secret_dest file: whether it holds a key's secret, and its last 4 characters."""
+
+    def __init__(self, postfix=None):
+        self.last4 = postfix
+
+    def holds(self, key):
+        return bool(key.get('keyPostfix')) and key.get('keyPostfix') == self.last4
+
+    def postfix(self):
+        return self.last4
+
+
+def rotation_plan(keys, config, state='merged', self_key_id=None, secret_files=None):
+    config = ks.check_config(config, state, None)
+    return ks.plan_key_set(keys, ME, config, state, None, self_key_id, NOW, secret_files)
+
+
+def test_when_needed_replaces_an_expired_key_with_its_scopes_and_lifetime():
+    the_plan = rotation_plan(PORTAL, [entry('old', recreate='when_needed'), entry('new', permissions=['*'])])
+    assert [(step.action, step.name) for step in the_plan.steps] == [('replace', 'old'), ('create', 'new')]
+    step = the_plan.steps[0]
+    assert step.key_id == 'k-old' and 'expired' in step.reason
+    assert step.body == {'name': 'old', 'permissions': ['rooms:read'], 'expiresInDays': 30}
+    assert step.active is True  # the portal deactivated it at expiry: the replacement is active
+
+
+def test_when_needed_renews_within_renew_before_days_including_day_n():
+    soon = key('k-soon', 'soon', created='2026-07-03T12:00:00.0000000Z', expires='2026-08-02T12:00:00.0000000Z')
+    assert writes(rotation_plan([soon], [entry('soon', recreate='when_needed', renew_before_days=0)])) == []
+    step = rotation_plan([soon], [entry('soon', recreate='when_needed', renew_before_days=1)]).steps[0]
+    assert (step.action, step.body['expiresInDays']) == ('replace', 30) and 'within 1 day' in step.reason
+
+
+def test_when_needed_replaces_a_key_of_another_lifetime_and_never_fails_on_it():
+    with pytest.raises(DocSpaceError, match='not 30'):
+        rotation_plan([CI], [entry('ci', expires_in_days=30)])
+    step = rotation_plan([CI], [entry('ci', expires_in_days=30, recreate='when_needed')]).steps[0]
+    assert step.action == 'replace' and step.body['expiresInDays'] == 30 and step.body['permissions'] == ['files:read']
+
+
+def test_always_replaces_on_every_run():
+    assert writes(rotation_plan([CI], [entry('ci', recreate='always')]))[0][0] == 'replace'
+
+
+def test_secret_dest_without_the_secret_fails_with_never_and_replaces_with_when_needed():
+    stale = {'ci': SecretFileStub('zzzz')}
+    with pytest.raises(DocSpaceError, match='recreate: when_needed'):
+        rotation_plan([CI], [entry('ci', secret_dest='/s/ci')], secret_files=stale)
+    assert writes(rotation_plan([CI], [entry('ci', secret_dest='/s/ci')], secret_files={'ci': SecretFileStub('abcd')})) == []
+    step = rotation_plan([CI], [entry('ci', secret_dest='/s/ci', recreate='when_needed')], secret_files=stale).steps[0]
+    assert step.action == 'replace' and 'secret_dest' in step.reason
+
+
+def test_two_keys_of_a_name_with_recreate_keep_the_one_in_secret_dest_and_delete_the_other():
+    newer = key('k-ci-new', 'ci', created='2026-07-20T12:00:00.0000000Z')
+    newer['keyPostfix'] = 'wxyz'
+    files = {'ci': SecretFileStub('abcd')}  # holds the older key's secret
+    the_plan = rotation_plan([CI, newer], [entry('ci', secret_dest='/s/ci', recreate='when_needed')], secret_files=files)
+    assert [(step.action, step.key_id, step.leftover) for step in the_plan.steps] == [('delete', 'k-ci-new', True)]
+    without_file = rotation_plan([CI, newer], [entry('ci', recreate='when_needed')])
+    assert [(step.action, step.key_id) for step in without_file.steps] == [('delete', 'k-ci')]
+
+
+def test_replacing_the_key_in_use_is_last():
+    the_plan = rotation_plan(PORTAL, [entry('backup', recreate='always'), entry('new', permissions=['*'])],
+                             self_key_id='k-backup')
+    assert [(step.action, step.name) for step in the_plan.steps] == [('create', 'new'), ('replace', 'backup')]
+    assert 'replaces' in the_plan.steps[-1].lockout

@@ -188,10 +188,41 @@ def test_gathered_returns_own_keys_in_config_format(run_module, portal):
         dict(name='b', permissions=['files:read', 'rooms:read'], expires_in_days=None, active=True)]
 
 
-def test_rotation_options_are_refused_before_any_request(run_module, portal):
+def test_when_needed_replaces_an_expired_key_new_key_first_then_rerun_ok(run_module, portal):
+    expired = own(1, 'ci', createOn='2026-01-01T10:00:00.0000000Z', expiresAt='2026-01-31T10:00:00.0000000Z')
+    client = portal([expired])
+    config = [dict(name='ci', permissions=['files:read'], recreate='when_needed')]
+    predicted = run_task(run_module, check_mode=True, config=config)
+    assert predicted['changed'] and predicted['replaced'] == [expired['id']] and client.writes() == []
+    result = run_task(run_module, config=config)
+    assert [call[0] for call in client.writes()] == ['POST', 'DELETE']
+    assert client.writes()[0][2] == {'name': 'ci', 'permissions': ['files:read'], 'expiresInDays': 30}
+    assert result['replaced'] == [expired['id']] and result['created']['ci']['key'].startswith('sk-')
+    assert [entry['id'] for entry in result['after']] == [result['created']['ci']['id']]
+    assert any('because it expired' in message for message in result['messages'])
+    assert run_task(run_module, config=config)['changed'] is False
+
+
+def test_secret_dest_gets_the_secret_and_the_result_does_not(run_module, portal, tmp_path):
     client = portal([])
-    result = run_task(run_module, config=[dict(name='a', permissions=['*'], recreate='when_needed')])
-    assert result['failed'] and 'not supported yet' in result['msg'] and client.calls == []
+    dest = tmp_path / 'ci.key'
+    config = [dict(name='ci', permissions=['files:read'], secret_dest=str(dest))]
+    result = run_task(run_module, config=config)
+    secret = dest.read_text()
+    assert secret.startswith('sk-') and oct(dest.stat().st_mode & 0o777) == '0o600'
+    assert result['created']['ci'] == {'id': client.keys[-1]['id'], 'secret_dest': str(dest)}
+    assert secret not in str(result)
+    assert run_task(run_module, config=config)['changed'] is False
+    dest.chmod(0o644)
+    fixed = run_task(run_module, config=config)
+    assert fixed['changed'] is True and oct(dest.stat().st_mode & 0o777) == '0o600' and len(client.writes()) == 1
+
+    dest.write_text('sk-' + 'f' * 64)
+    refused = run_task(run_module, config=config)
+    assert refused['failed'] and 'recreate: when_needed' in refused['msg'] and len(client.writes()) == 1
+    rotated = run_task(run_module, config=[dict(config[0], recreate='when_needed')])
+    assert rotated['changed'] and [call[0] for call in client.writes()[1:]] == ['POST', 'DELETE']
+    assert dest.read_text()[-4:] == client.keys[-1]['keyPostfix'] and 'key' not in rotated['created']['ci']
 
 
 def test_a_key_made_before_a_failure_keeps_its_secret_in_the_result(run_module, portal):
