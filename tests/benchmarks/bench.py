@@ -1061,6 +1061,9 @@ def parse_arguments(argv=None):
                         % FULL['import_runs'])
     parser.add_argument('--set-reps', type=int, help='rounds of the docspace_api_keys set task and one task, the first %d '
                         'with a loop of %d (full: %d)' % (SET_LOOP_REPS, SET_SIZE, FULL['set_reps']))
+    parser.add_argument('--key-set-only', action='store_true',
+                        help='measure only the docspace_api_keys figures (set task, one task, loop of %d), print them '
+                             'and put them into the doc as a section of their own, with their own plot' % SET_SIZE)
     parser.add_argument('--work-dir', help='where playbooks, logs, payloads, profiles and results.json go '
                                            '(default: a new directory under .cache/bench/)')
     parser.add_argument('--doc', help='markdown report to write (full: docs/performance.md; quick: in the work dir)')
@@ -1093,7 +1096,8 @@ def parse_arguments(argv=None):
         options.work_dir = os.path.dirname(os.path.abspath(options.from_results))
     if options.work_dir is None:
         base = os.path.join(REPO, '.cache', 'bench')
-        options.work_dir = os.path.join(base, '%s-%s' % ('quick' if options.quick else 'full',
+        options.work_dir = os.path.join(base, '%s-%s' % ('key-set' if options.key_set_only else 'quick' if options.quick
+                                                         else 'full',
                                                          time.strftime('%Y%m%d-%H%M%S')))
         prune_work_dirs(base, keep=5)
     options.work_dir = os.path.abspath(options.work_dir)
@@ -1144,8 +1148,72 @@ def write_outputs(results, options):
     write_doc(results, tables, options.doc, options.plot, options.notes)
 
 
+KEY_SET_BEGIN = '<!-- key-set figures (bench.py --key-set-only) -->'
+KEY_SET_END = '<!-- end of key-set figures -->'
+
+
+def run_key_set_only(options):
+    """Measure only the docspace_api_keys figures; print them, write their plot and put them into the doc.
+
+    The doc (a full run's) keeps its other figures: the key-set section, between KEY_SET_BEGIN and KEY_SET_END, is
+    replaced or added before the '## Machine' section, with the machine it was measured on.
+    """
+    machine = machine_facts()
+    started = time.perf_counter()
+    try:
+        key_set = measure_key_set(options.work_dir, options.set_reps, options.emulator_nagle)
+    except BenchError as exc:
+        log('FAILED: %s' % exc)
+        return 1
+    machine['duration_seconds'] = time.perf_counter() - started
+    machine['load_after'] = [round(value, 2) for value in os.getloadavg()]
+    with open(os.path.join(options.work_dir, 'key-set-results.json'), 'w', encoding='utf-8') as stream:
+        json.dump(dict(machine=machine, key_set=key_set), stream, indent=1)
+    table = key_set_table(key_set)
+    print('\n' + table + '\n')
+    plot = os.path.join(os.path.dirname(os.path.abspath(options.plot)), 'performance-key-set.png')
+    write_key_set_plot(key_set, plot)
+    plot_ref = os.path.relpath(plot, os.path.dirname(os.path.abspath(options.doc)))
+    section = '\n\n'.join([
+        KEY_SET_BEGIN,
+        '## One task for a whole set of keys (docspace_api_keys)',
+        'Measured on its own by `tests/benchmarks/run.sh --key-set-only` (the other figures of this page come from '
+        'the full run described above):\n\n' + machine_table(machine, vars(options)),
+        table.replace('### One task for a whole set of keys (docspace_api_keys)\n\n', ''),
+        '![Whole-task wall time of the set task, one task and a loop of %d](%s)' % (key_set['size'], plot_ref),
+        KEY_SET_END])
+    doc = read_file(options.doc)
+    if KEY_SET_BEGIN in doc:
+        doc = doc[:doc.index(KEY_SET_BEGIN)] + section + doc[doc.index(KEY_SET_END) + len(KEY_SET_END):]
+    elif '\n## Machine' in doc:
+        doc = doc.replace('\n## Machine', '\n' + section + '\n\n## Machine', 1)
+    else:
+        doc = doc.rstrip('\n') + '\n\n' + section
+    with open(options.doc, 'w', encoding='utf-8') as stream:
+        stream.write(doc.rstrip('\n') + '\n')
+    log('wrote the key-set figures into %s and %s' % (options.doc, plot))
+    return 0
+
+
+def write_key_set_plot(key_set, path):
+    import matplotlib  # pylint: disable=import-outside-toplevel
+    matplotlib.use('Agg')
+    from matplotlib import pyplot  # pylint: disable=import-outside-toplevel
+
+    figure, axes = pyplot.subplots(1, 1, figsize=(6.5, 4.4))
+    plot_key_set(axes, key_set)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    pyplot.close(figure)
+
+
 def main(argv=None):
     options = parse_arguments(argv)
+    if options.key_set_only:
+        os.makedirs(options.work_dir, exist_ok=True)
+        log('work directory %s' % options.work_dir)
+        raise_priority(options)
+        return run_key_set_only(options)
     if options.from_results:
         with open(options.from_results, encoding='utf-8') as stream:
             results = json.load(stream)

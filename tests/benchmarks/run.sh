@@ -8,6 +8,9 @@
 #   --quick      smoke run (1 repetition, loops of 3, 10 keys; about 1 minute):
 #                proves every step still works; writes its doc and plot only
 #                into its work directory under .cache/bench/
+#   --key-set-only  only the docspace_api_keys figures (a 100-entry set task, one
+#                task, a loop of 100; 5-10 minutes): printed, and written as a section
+#                of their own into docs/performance.md with docs/performance-key-set.png
 #   --help       every bench.py option
 #
 # Makes (or reuses) its own virtual environment .cache/venvs/bench-core-2.19-py3.11
