@@ -79,8 +79,25 @@ RENEW_LIFETIME_DAYS = 30
 RENEW_DAYS_LEFT = 2
 RENEW_BEFORE_DAYS = 14
 
-FULL = dict(reps=7, loop=20, keys='10,1000,10000', module_runs=9, import_runs=9)
-QUICK = dict(reps=1, loop=3, keys='10', module_runs=2, import_runs=2)
+FULL = dict(reps=7, loop=20, keys='10,1000,10000', module_runs=9, import_runs=9, set_reps=7)
+QUICK = dict(reps=1, loop=3, keys='10', module_runs=2, import_runs=2, set_reps=1)
+# The loop of SET_SIZE tasks takes a minute or more: it runs in the first rounds only (its target is far from the
+# measured figure), the set task and the single task in every round.
+SET_LOOP_REPS = 2
+# docspace_api_keys (issue 13): one task declaring SET_SIZE keys that are already as declared, against one no-op
+# docspace_api_key task and against a loop of SET_SIZE no-op docspace_api_key tasks, in a portal of its own
+SET_MODULE = 'onlyoffice.docspace.docspace_api_keys'
+SET_SIZE = 100
+SET_PREFIX = 'bench-set-'
+TARGET_SET_VS_SINGLE = 1.5
+TARGET_LOOP_VS_SET = 20.0
+SET_KINDS = ('set', 'single', 'loop')
+SET_LABELS = {
+    'set': 'docspace_api_keys, %d entries, no-op (state: replaced)' % SET_SIZE,
+    'single': 'docspace_api_key, one no-op task (by name)',
+    'loop': 'docspace_api_key, loop of %d no-op tasks (by name)' % SET_SIZE,
+}
+
 # create, delete and renew are timed for information only (their targets are request counts): fewer rounds
 LIFECYCLE_REPS = 3
 
@@ -423,6 +440,115 @@ def check_record(record, kind, loop):
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# docspace_api_keys: one task for a whole set of keys
+
+
+def set_names():
+    return ['%s%03d' % (SET_PREFIX, index) for index in range(SET_SIZE)]
+
+
+def set_task(name):
+    config = [dict(name=key_name, permissions=TARGET_PERMISSIONS) for key_name in set_names()]
+    return {'name': name, SET_MODULE: dict(connection(), state='replaced', config=config)}
+
+
+def single_by_name_task(name, loop=None):
+    args = dict(connection(), name='{{ item }}' if loop else set_names()[0], permissions=TARGET_PERMISSIONS,
+                state='active')
+    task = {'name': name, MODULE: args}
+    if loop:
+        task['loop'] = set_names()
+    return task
+
+
+def key_set_tasks(reps):
+    """Warm-up, then reps rounds of the set task and one single task, with a loop of SET_SIZE tasks in the first
+    SET_LOOP_REPS rounds, in rotating order."""
+    tasks = [set_task('warmup|set'), single_by_name_task('warmup|single')]
+    for rep in range(reps):
+        order = list(SET_KINDS) if rep < SET_LOOP_REPS else ['set', 'single']
+        for kind in order[rep % len(order):] + order[:rep % len(order)]:
+            name = 'keyset|%s|%d' % (kind, rep)
+            tasks.append(set_task(name) if kind == 'set' else single_by_name_task(name, loop=kind == 'loop'))
+    return tasks
+
+
+def check_set_record(record, kind):
+    name = record['name']
+    if record.get('task_failed') or any(record['failed']):
+        raise BenchError('task %s failed; see the ansible-playbook log in the work directory' % name)
+    expected_items = SET_SIZE if kind == 'loop' else 1
+    if len(record['items']) != expected_items or any(record['changed']):
+        raise BenchError('task %s ran %d items (changed: %s) instead of %d unchanged'
+                         % (name, len(record['items']), sorted(set(record['changed'])), expected_items))
+    writes = [request for request in record['requests'] if request[0] != 'GET']
+    if writes:
+        raise BenchError('task %s, a no-op, sent writes: %s' % (name, writes))
+
+
+def measure_key_set(work_dir, reps, keep_nagle):
+    """Wall time of the set task, one single no-op task and a loop of SET_SIZE of them, in a portal of its own."""
+    portal = Portal(keep_nagle=keep_nagle)
+    try:
+        for name in set_names():
+            portal.add_key(name, TARGET_PERMISSIONS)
+        keys = portal.key_count()
+        set_dir = os.path.join(work_dir, 'key-set')
+        os.makedirs(set_dir, exist_ok=True)
+        log('docspace_api_keys: %d-entry set task, one task and a loop of %d, %d rounds, %d keys in the portal'
+            % (SET_SIZE, SET_SIZE, reps, keys))
+        records = Ansible(set_dir, portal).run('key-set', key_set_tasks(reps))
+    finally:
+        portal.stop()
+    seconds = {kind: {} for kind in SET_KINDS}
+    requests = {}
+    for record in records:
+        parts = record['name'].split('|')
+        if parts[0] != 'keyset':
+            continue
+        check_set_record(record, parts[1])
+        seconds[parts[1]][parts[2]] = record['end'] - record['start']
+        requests[parts[1]] = max(requests.get(parts[1], 0), len(record['requests']))
+    rounds = sorted(seconds['set'])
+    return dict(
+        size=SET_SIZE, keys=keys, reps=reps, rounds={kind: len(values) for kind, values in seconds.items()},
+        seconds={kind: dict(median=median(list(values.values())), low=min(values.values()), high=max(values.values()))
+                 for kind, values in seconds.items()},
+        requests=requests,
+        # ratios of the tasks of one round (run next to each other), median over the rounds
+        set_vs_single=median([seconds['set'][rep] / seconds['single'][rep] for rep in rounds]),
+        loop_vs_set=median([seconds['loop'][rep] / seconds['set'][rep] for rep in sorted(seconds['loop'])]),
+    )
+
+
+def key_set_rows(key_set):
+    """Target rows of the set task."""
+    return [
+        ('%d-entry docspace_api_keys no-op / one docspace_api_key no-op' % key_set['size'],
+         '%.2f' % key_set['set_vs_single'], '<= %.1f' % TARGET_SET_VS_SINGLE,
+         verdict(round(key_set['set_vs_single'], 2), '<=', TARGET_SET_VS_SINGLE)),
+        ('loop of %d docspace_api_key no-ops / %d-entry docspace_api_keys no-op' % (key_set['size'], key_set['size']),
+         '%.1f' % key_set['loop_vs_set'], '>= %.0f' % TARGET_LOOP_VS_SET,
+         'met' if key_set['loop_vs_set'] >= TARGET_LOOP_VS_SET else '**missed**'),
+    ]
+
+
+def key_set_table(key_set):
+    rows = [(SET_LABELS[kind], ms(key_set['seconds'][kind]['median']),
+             '%s to %s' % (ms(key_set['seconds'][kind]['low']), ms(key_set['seconds'][kind]['high'])),
+             key_set['rounds'][kind], '%d' % key_set['requests'][kind]) for kind in SET_KINDS]
+    return ('### One task for a whole set of keys (docspace_api_keys)\n\nA portal of its own with %d keys, %d of them '
+            'the set (names %s000 to %s%03d, already as declared). Wall time of the whole task (the loop: all %d '
+            'items), median over the rounds, run interleaved in one ansible-playbook run (the loop only in the first '
+            '%d rounds); ratios of the tasks of one round, median over the rounds. Requests: the most any round made, '
+            'all reads.\n\n'
+            % (key_set['keys'], key_set['size'], SET_PREFIX, SET_PREFIX, key_set['size'] - 1, key_set['size'],
+               SET_LOOP_REPS)
+            + markdown_table(('task', 'median', 'range', 'rounds', 'requests'), rows) + '\n\n'
+            + markdown_table(('figure', 'measured', 'target', 'verdict'), key_set_rows(key_set)))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # AnsiballZ payloads
 
 
@@ -643,6 +769,7 @@ def run_benchmark(options):
         )
     finally:
         portal.stop()
+    results['key_set'] = measure_key_set(options.work_dir, options.set_reps, options.emulator_nagle)
     results['machine']['load_after'] = [round(value, 2) for value in os.getloadavg()]
     return results
 
@@ -686,6 +813,8 @@ def summarize(results):
                  ms(startup['import_seconds']['noop']), '(measure)', '-'))
     rows.append(('AnsiballZ payload of docspace_api_key (uri: %s bytes)' % format(startup['payload_bytes']['uri'], ','),
                  '%s bytes' % format(startup['payload_bytes']['noop'], ','), '(measure)', '-'))
+    if results.get('key_set'):
+        rows += key_set_rows(results['key_set'])
     largest_keys, largest = ordered[-1]
     rows.append(('memory peak of the no-op module process, %s keys' % format(int(largest_keys), ','),
                  mib(largest['processes']['noop']['max_rss_kib']), '(measure)', '-'))
@@ -782,6 +911,9 @@ def report_tables(results):
                % options['import_runs']
                + markdown_table(('module', 'import time', 'AnsiballZ payload bytes', 'zip inside'), rows))
 
+    if results.get('key_set'):
+        out.append(key_set_table(results['key_set']))
+
     profiles = [(keys, entry['profile']) for keys, entry in ordered if entry.get('profile', {}).get('path')]
     if profiles:
         header = ['part of the no-op module process'] + ['%s keys' % format(int(keys), ',') for keys, _profile in profiles]
@@ -811,7 +943,9 @@ def write_plot(results, path):
 
     ordered = sorted(results['per_keys'].items(), key=lambda item: int(item[0]))
     keys = [int(count) for count, _entry in ordered]
-    figure, (left, right) = pyplot.subplots(1, 2, figsize=(11, 4.4))
+    key_set = results.get('key_set')
+    figure, axes = pyplot.subplots(1, 3 if key_set else 2, figsize=(16.5 if key_set else 11, 4.4))
+    left, right = axes[0], axes[1]
     for kind, style, label in (('noop', 'o-', 'docspace_api_key no-op'), ('change', 's-', 'docspace_api_key change'),
                                ('uri', '^--', 'ansible.builtin.uri PUT')):
         medians, low, high = ([entry['per_task'][kind][statistic] * 1000 for _count, entry in ordered]
@@ -832,9 +966,29 @@ def write_plot(results, path):
     right.plot([keys[0]], [TARGET_CHANGE_RATIO], '*', color='orange', markersize=11, linestyle='none',
                label='change target at 10 keys (%.1f)' % TARGET_CHANGE_RATIO)
     finish_panel(right, 'ratio to the uri PUT', 'Ratio to ansible.builtin.uri PUT (median of paired loops)', 'lower right')
+    if key_set:
+        plot_key_set(axes[2], key_set)
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     pyplot.close(figure)
+
+
+def plot_key_set(axes, key_set):
+    """Bars of the whole-task wall time of the set task, one task and a loop of SET_SIZE (log scale)."""
+    labels = ['docspace_api_keys\n%d entries' % key_set['size'], 'docspace_api_key\n1 task',
+              'docspace_api_key\nloop of %d' % key_set['size']]
+    medians = [key_set['seconds'][kind]['median'] for kind in SET_KINDS]
+    bars = axes.bar(labels, medians, color=['tab:green', 'tab:blue', 'tab:grey'])
+    for column, value in zip(bars, medians):
+        axes.annotate('%.2f s' % value, (column.get_x() + column.get_width() / 2, value), ha='center', va='bottom',
+                      fontsize=8)
+    axes.set_yscale('log')
+    axes.set_ylabel('wall time of the whole task (s, log scale)')
+    axes.set_title('No-op: set of %d / one task %.2fx (target <= %.1f); loop / set %.0fx (target >= %.0f)'
+                   % (key_set['size'], key_set['set_vs_single'], TARGET_SET_VS_SINGLE, key_set['loop_vs_set'],
+                      TARGET_LOOP_VS_SET), fontsize=8)
+    axes.tick_params(axis='x', labelsize=8)
+    axes.grid(True, axis='y', which='both', alpha=0.3)
 
 
 def load_text(loads):
@@ -905,6 +1059,11 @@ def parse_arguments(argv=None):
                         % FULL['module_runs'])
     parser.add_argument('--import-runs', type=int, help='fresh interpreters per import-time figure (full: %d)'
                         % FULL['import_runs'])
+    parser.add_argument('--set-reps', type=int, help='rounds of the docspace_api_keys set task and one task, the first %d '
+                        'with a loop of %d (full: %d)' % (SET_LOOP_REPS, SET_SIZE, FULL['set_reps']))
+    parser.add_argument('--key-set-only', action='store_true',
+                        help='measure only the docspace_api_keys figures (set task, one task, loop of %d), print them '
+                             'and put them into the doc as a section of their own, with their own plot' % SET_SIZE)
     parser.add_argument('--work-dir', help='where playbooks, logs, payloads, profiles and results.json go '
                                            '(default: a new directory under .cache/bench/)')
     parser.add_argument('--doc', help='markdown report to write (full: docs/performance.md; quick: in the work dir)')
@@ -931,13 +1090,14 @@ def parse_arguments(argv=None):
         parser.error('--keys takes comma-separated integers')
     if not options.keys or options.keys[0] < 7:
         parser.error('--keys: the portal always holds the emulator\'s 5 seed keys and the benchmark\'s 2')
-    if options.reps < 1 or options.loop < 1 or options.module_runs < 1 or options.import_runs < 1:
-        parser.error('--reps, --loop, --module-runs and --import-runs must be at least 1')
+    if min(options.reps, options.loop, options.module_runs, options.import_runs, options.set_reps) < 1:
+        parser.error('--reps, --loop, --module-runs, --import-runs and --set-reps must be at least 1')
     if options.work_dir is None and options.from_results:
         options.work_dir = os.path.dirname(os.path.abspath(options.from_results))
     if options.work_dir is None:
         base = os.path.join(REPO, '.cache', 'bench')
-        options.work_dir = os.path.join(base, '%s-%s' % ('quick' if options.quick else 'full',
+        options.work_dir = os.path.join(base, '%s-%s' % ('key-set' if options.key_set_only else 'quick' if options.quick
+                                                         else 'full',
                                                          time.strftime('%Y%m%d-%H%M%S')))
         prune_work_dirs(base, keep=5)
     options.work_dir = os.path.abspath(options.work_dir)
@@ -988,8 +1148,72 @@ def write_outputs(results, options):
     write_doc(results, tables, options.doc, options.plot, options.notes)
 
 
+KEY_SET_BEGIN = '<!-- key-set figures (bench.py --key-set-only) -->'
+KEY_SET_END = '<!-- end of key-set figures -->'
+
+
+def run_key_set_only(options):
+    """Measure only the docspace_api_keys figures; print them, write their plot and put them into the doc.
+
+    The doc (a full run's) keeps its other figures: the key-set section, between KEY_SET_BEGIN and KEY_SET_END, is
+    replaced or added before the '## Machine' section, with the machine it was measured on.
+    """
+    machine = machine_facts()
+    started = time.perf_counter()
+    try:
+        key_set = measure_key_set(options.work_dir, options.set_reps, options.emulator_nagle)
+    except BenchError as exc:
+        log('FAILED: %s' % exc)
+        return 1
+    machine['duration_seconds'] = time.perf_counter() - started
+    machine['load_after'] = [round(value, 2) for value in os.getloadavg()]
+    with open(os.path.join(options.work_dir, 'key-set-results.json'), 'w', encoding='utf-8') as stream:
+        json.dump(dict(machine=machine, key_set=key_set), stream, indent=1)
+    table = key_set_table(key_set)
+    print('\n' + table + '\n')
+    plot = os.path.join(os.path.dirname(os.path.abspath(options.plot)), 'performance-key-set.png')
+    write_key_set_plot(key_set, plot)
+    plot_ref = os.path.relpath(plot, os.path.dirname(os.path.abspath(options.doc)))
+    section = '\n\n'.join([
+        KEY_SET_BEGIN,
+        '## One task for a whole set of keys (docspace_api_keys)',
+        'Measured on its own by `tests/benchmarks/run.sh --key-set-only` (the other figures of this page come from '
+        'the full run described above):\n\n' + machine_table(machine, vars(options)),
+        table.replace('### One task for a whole set of keys (docspace_api_keys)\n\n', ''),
+        '![Whole-task wall time of the set task, one task and a loop of %d](%s)' % (key_set['size'], plot_ref),
+        KEY_SET_END])
+    doc = read_file(options.doc)
+    if KEY_SET_BEGIN in doc:
+        doc = doc[:doc.index(KEY_SET_BEGIN)] + section + doc[doc.index(KEY_SET_END) + len(KEY_SET_END):]
+    elif '\n## Machine' in doc:
+        doc = doc.replace('\n## Machine', '\n' + section + '\n\n## Machine', 1)
+    else:
+        doc = doc.rstrip('\n') + '\n\n' + section
+    with open(options.doc, 'w', encoding='utf-8') as stream:
+        stream.write(doc.rstrip('\n') + '\n')
+    log('wrote the key-set figures into %s and %s' % (options.doc, plot))
+    return 0
+
+
+def write_key_set_plot(key_set, path):
+    import matplotlib  # pylint: disable=import-outside-toplevel
+    matplotlib.use('Agg')
+    from matplotlib import pyplot  # pylint: disable=import-outside-toplevel
+
+    figure, axes = pyplot.subplots(1, 1, figsize=(6.5, 4.4))
+    plot_key_set(axes, key_set)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    pyplot.close(figure)
+
+
 def main(argv=None):
     options = parse_arguments(argv)
+    if options.key_set_only:
+        os.makedirs(options.work_dir, exist_ok=True)
+        log('work directory %s' % options.work_dir)
+        raise_priority(options)
+        return run_key_set_only(options)
     if options.from_results:
         with open(options.from_results, encoding='utf-8') as stream:
             results = json.load(stream)

@@ -7,6 +7,9 @@
 #                (14-16 minutes on 2 cores)
 #   --quick      smoke run (about 1 minute; the test suite's session benchmark):
 #                writes its doc and plot only into its work directory under .cache/bench/
+#   --key-set-only  only the docspace_api_keys figures (a 100-entry set task, one
+#                task, a loop of 100; 5-10 minutes): printed, and written as a section
+#                of their own into docs/performance.md with docs/performance-key-set.png
 #   --help       every bench.py option
 #
 # Runs bench.py in the nox session "benchmark" (scripts/test.sh -s benchmark -- OPTIONS),
