@@ -108,7 +108,7 @@ def only_the_named_credentials(monkeypatch):
     The test command runs in a user's environment (a netrc with a default entry, proxy variables, CA bundles), and
     requests would otherwise replace a test's Authorization header with the netrc's credentials.
     """
-    monkeypatch.setattr(requests.Session, "trust_env", False)
+    monkeypatch.setattr(requests.sessions, "get_netrc_auth", lambda url, raise_errors=False: None)
 
 
 @pytest.fixture(scope="session")

@@ -179,7 +179,7 @@ measured by the optional mutation stage of the test command (mutmut), not here.
   created it.
 - No secret of the portal (API keys, passwords, session tokens, created secrets, the credentials given) anywhere in
   the result except a created key's secret at `api_key.key`.
-- Every request carries the User-Agent `onlyoffice.docspace-ansible/<version>`.
+- Every request carries the User-Agent `onlyoffice.docspace-ansible`.
 
 ## Faults and bad inputs
 '''
