@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import (
     ambiguous_name_message,
     appeared_key,
@@ -263,3 +263,16 @@ def describe_value(value):
     text = json.dumps(value)
     kind = type(value).__name__
     return '%s %s' % (kind, text if len(text) <= 20 else text[:17] + '...')
+
+
+def run_key_module(module, run):
+    """The body of every key module's main(): run(module, api) gives the result; this is the one place where a
+    DocSpaceError (with what the task did before it, e.g. the key it created) becomes the task's failure."""
+    try:
+        result = run(module, ApiKeys(DocSpaceClient.from_module(module), module.warn))
+    except DocSpaceError as exc:
+        result = dict(exc.fail_kwargs(), failed=True)
+        result.setdefault('changed', False)
+    if result.get('failed'):
+        module.fail_json(**result)
+    module.exit_json(**result)

@@ -182,7 +182,6 @@ status:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import (
-    DocSpaceClient,
     DocSpaceError,
     docspace_argument_rules,
     docspace_argument_spec,
@@ -195,7 +194,7 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys impo
     is_expired,
     utc_now,
 )
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._keys_api import ApiKeys
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._keys_api import run_key_module
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._rotation import (
     days_since_last_use,
     expires_within,
@@ -282,13 +281,7 @@ def run(module, api):
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            **docspace_argument_rules(required_if=[('current', True, ('api_key',))]))
-    try:
-        result = run(module, ApiKeys(DocSpaceClient.from_module(module), module.warn))
-    except DocSpaceError as exc:
-        result = dict(exc.fail_kwargs(), failed=True)
-    if result.get('failed'):
-        module.fail_json(**result)
-    module.exit_json(**result)
+    run_key_module(module, run)
 
 
 if __name__ == '__main__':

@@ -331,7 +331,6 @@ status:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import (
-    DocSpaceClient,
     DocSpaceError,
     docspace_argument_rules,
     docspace_argument_spec,
@@ -349,7 +348,7 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._key_set impor
     planned_creation,
     uses_api_key,
 )
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._keys_api import ApiKeys
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._keys_api import run_key_module
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._rotation import SecretFile, hand_over, replace
 
 
@@ -611,14 +610,7 @@ def run(module, api):
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True, add_file_common_args=True,
                            **docspace_argument_rules(required_if=[('state', 'overridden', ('unlisted',))]))
-    try:
-        result = run(module, ApiKeys(DocSpaceClient.from_module(module), module.warn))
-    except DocSpaceError as exc:
-        result = dict(exc.fail_kwargs(), failed=True)
-        result.setdefault('changed', False)
-    if result.get('failed'):
-        module.fail_json(**result)
-    module.exit_json(**result)
+    run_key_module(module, run)
 
 
 if __name__ == '__main__':
