@@ -354,8 +354,7 @@ def make_retry(retries, deadline=None):
 
 
 class DocSpaceRetry(Retry):
-    """urllib3's Retry, bounded by a deadline, with a connection that an HTTP proxy dropped counted as a read error,
-    and a creation (POST) re-sent only after HTTP 503.
+    """urllib3's Retry, bounded by a deadline, with a connection that an HTTP proxy dropped counted as a read error.
 
     urllib3 reports a kept-alive connection that a forward proxy closed without answering as a ProxyError, which
     Retry counts under 'other' (0 here: 'other' would re-send POST too). The same drop on a direct connection is a
@@ -374,13 +373,7 @@ class DocSpaceRetry(Retry):
         return math.inf if self.deadline is None else self.deadline - time.monotonic()
 
     def is_retry(self, method, status_code, has_retry_after=False):
-        if self.left() <= 0:
-            return False
-        if method == 'POST':
-            # A 503 means the portal did not take the request: the one answer after which a creation can be sent
-            # again without risking a second key.
-            return status_code == 503 and bool(self.total)
-        return super().is_retry(method, status_code, has_retry_after)
+        return self.left() > 0 and super().is_retry(method, status_code, has_retry_after)
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         if isinstance(error, ProxyError) and isinstance(getattr(error, 'original_error', None), (HTTPException, ConnectionError)):

@@ -36,8 +36,9 @@ LOST_ANSWER_MAX_PAUSE = 4.0
 # Statuses that say nothing about whether the portal carried out a write: a proxy gave up waiting, or the
 # portal failed in the middle of it.
 UNSURE_WRITE_STATUSES = (502, 504)
-# A creation answered 500 may have failed after the key was stored (503 is retried by the client's Retry policy).
-UNSURE_CREATION_STATUSES = (500, 502, 504)
+# A creation answered 500 may have failed after the key was stored, and a proxy may answer 503 after the portal reset
+# the connection in the middle of it: a creation is never sent twice, the keys are listed again instead.
+UNSURE_CREATION_STATUSES = (500, 502, 503, 504)
 RATE_LIMITED = 429
 READ_SCOPE = '*:read'
 WRITE_SCOPE = '*:write'
@@ -150,25 +151,26 @@ class ApiKeys:
                                  'minutes.' % exc.message, exc.status)
         return scope_refusal(exc, WRITE_SCOPE, action)
 
-    def create_once(self, body, known_keys):
+    def create_once(self, body, known_keys, warn_adopted=True):
         """POST /keys without ever making two keys; returns (key, secret).
 
         After a failure that may have created the key anyway, the keys are listed again until it appears (it is
-        adopted, and its secret, which the portal shows only once, is None) or the wait runs out.
+        adopted, and its secret, which the portal shows only once, is None) or the wait runs out. warn_adopted=False
+        for a caller that deletes an adopted key again (a replacement or a secret_dest needs the secret).
         """
         try:
             key = self.client.post('keys', body)
         except DocSpaceError as exc:
             if not answer_lost(exc, UNSURE_CREATION_STATUSES):
                 raise self.explained(exc, body['permissions'], 'create API keys') from None
-            return self.adopt(body['name'], known_keys, exc), None
+            return self.adopt(body['name'], known_keys, exc, warn_adopted), None
         if not (isinstance(key, dict) and isinstance(key.get('id'), str) and not key_shape_problem(key)):
             raise DocSpaceError('POST %s answered %s instead of the new API key; is base_url a DocSpace portal? Check '
                                 'the portal for a key named %r before running the task again.'
                                 % (self.client.url('keys'), describe_value(key), body['name']))
         return key, key.get('key') if isinstance(key.get('key'), str) else None
 
-    def adopt(self, name, known_keys, exc):
+    def adopt(self, name, known_keys, exc, warn_adopted=True):
         """The key a lost creation made, once it is listed; DocSpaceError when it does not appear in time."""
         known_ids = set(key.get('id') for key in known_keys)
         caller_id = self.caller_id()
@@ -177,8 +179,9 @@ class ApiKeys:
             raise DocSpaceError('%s No API key named %r appeared within %g seconds, but the portal may still create it: '
                                 'wait %g seconds before running the task again, which then finds it.'
                                 % (exc.message, name, self.lost_answer_window(), self.lost_answer_window()), exc.status)
-        self.warn('Creating API key %r got no usable answer (%s) but the key was made; it is adopted, and its secret '
-                  'cannot be shown again: delete and re-create it if you need the secret.' % (name, exc.message))
+        if warn_adopted:
+            self.warn('Creating API key %r got no usable answer (%s) but the key was made; it is adopted, and its secret '
+                      'cannot be shown again: delete and re-create it if you need the secret.' % (name, exc.message))
         return found
 
     def update(self, key, changes):
@@ -190,8 +193,8 @@ class ApiKeys:
             if not answer_lost(exc):
                 raise self.explained(exc, changes.get('permissions'), 'change API keys') from None
             wanted = apply_update(key, changes)
-            self.confirm(exc, 'change', key['id'],
-                         lambda keys: key_as_wanted(find_key_by_id(keys, key['id']), wanted))
+            self.confirm(exc, 'change', key['id'], lambda keys: key_as_wanted(find_key_by_id(keys, key['id']), wanted),
+                         locks_out=changes.get('isActive') is False)
             return
         self.require_true(accepted, 'PUT', 'change', key['id'])
 
@@ -206,7 +209,7 @@ class ApiKeys:
                 return
             if not answer_lost(exc):
                 raise scope_refusal(exc, WRITE_SCOPE, 'delete API keys') from None
-            self.confirm(exc, 'delete', key_id, lambda keys: find_key_by_id(keys, key_id) is None)
+            self.confirm(exc, 'delete', key_id, lambda keys: find_key_by_id(keys, key_id) is None, locks_out=True)
             return
         self.require_true(accepted, 'DELETE', 'delete', key_id)
 
@@ -219,9 +222,13 @@ class ApiKeys:
         raise DocSpaceError('%s %s answered %s instead of true or false; is base_url a DocSpace portal?'
                             % (method, self.client.url('keys/%s' % key_id), describe_value(answer)))
 
-    def confirm(self, exc, action, key_id, done):
-        """After a write whose answer was lost: list until the write shows, or fail saying the outcome is unknown."""
-        if self.poll(lambda keys: True if done(keys) else None) is None:
+    def confirm(self, exc, action, key_id, done, locks_out=False):
+        """After a write whose answer was lost: list until the write shows, or fail saying the outcome is unknown.
+
+        locks_out: the write deactivates or deletes a key, so once it took effect the credentials may be refused (HTTP
+        401) when they were that very key; a listing refused like that, right after listing worked, shows the write.
+        """
+        if self.poll(lambda keys: True if done(keys) else None, locked_out_means=True if locks_out else None) is None:
             raise DocSpaceError('%s Whether the portal did %s API key %s is unknown: it did not show within %g seconds; '
                                 'check the key (docspace_api_key_info) before running the task again.'
                                 % (exc.message, 'delete' if action == 'delete' else 'change', key_id,
@@ -232,15 +239,15 @@ class ApiKeys:
     def lost_answer_window(self):
         return max(LOST_ANSWER_MIN_SECONDS, float(getattr(self.client, 'timeout', 0) or 0))
 
-    def poll(self, found_in):
+    def poll(self, found_in, locked_out_means=None):
         """found_in(listed keys) until it returns something other than None, with back-off, for a bounded time."""
         deadline = self.clock() + self.lost_answer_window()
         pause = LOST_ANSWER_FIRST_PAUSE
         while True:
             try:
                 found = found_in(self.list())
-            except DocSpaceError:
-                found = None
+            except DocSpaceError as exc:
+                found = locked_out_means if exc.status == 401 else None
             if found is not None:
                 return found
             left = deadline - self.clock()
@@ -259,10 +266,10 @@ def key_as_wanted(key, wanted):
 
 
 def describe_value(value):
-    """A short description of an answer of the wrong shape (never more than a few characters of it)."""
-    text = json.dumps(value)
-    kind = type(value).__name__
-    return '%s %s' % (kind, text if len(text) <= 20 else text[:17] + '...')
+    """The kind of an answer of the wrong shape, never its content (a creation's answer may hold a secret)."""
+    if isinstance(value, (list, dict, str)):
+        return 'a %s of length %d' % (type(value).__name__, len(value))
+    return json.dumps(value) if value is None or isinstance(value, bool) else 'a %s' % type(value).__name__
 
 
 def run_key_module(module, run):

@@ -25,7 +25,9 @@ ready() and write(secret)). This module_util is private to the collection: its i
 from __future__ import annotations
 
 import datetime
+import grp
 import os
+import pwd
 import tempfile
 
 from ansible.module_utils.common.text.converters import to_bytes, to_native
@@ -291,7 +293,7 @@ def replace(api, old, body, is_active, previous_key, reason, known_keys, writer,
     """
     untouched = '; API key %s (%s), the one to replace, is untouched' % (old['id'], old.get('name'))
     try:
-        new, secret = api.create_once(body, known_keys)
+        new, secret = api.create_once(body, known_keys, warn_adopted=False)
     except DocSpaceError as exc:
         raise DocSpaceError('Could not create the replacement of API key %s (%s), so the key is untouched: %s'
                             % (old['id'], old.get('name'), exc.message), exc.status, **exc.result) from None
@@ -372,6 +374,19 @@ class SecretFile:
         if not os.access(directory, os.W_OK | os.X_OK):
             raise DocSpaceError('The directory of secret_dest %s is not writable by the user the module runs as.'
                                 % self.path)
+        self.check_owner_and_group()
+
+    def check_owner_and_group(self):
+        """Refuse an owner or group that does not exist here, before any write (the file options would fail later)."""
+        for option, lookup in (('owner', pwd.getpwnam), ('group', grp.getgrnam)):
+            name = self.module.params.get(option)
+            if name is None or str(name).isdigit():
+                continue
+            try:
+                lookup(name)
+            except KeyError:
+                raise DocSpaceError('%s %r of secret_dest does not exist on the host that runs the module.'
+                                    % (option, name)) from None
 
     def prepare(self):
         """Make the file exist (empty when new) with the task's attributes, before the key is created."""
@@ -385,26 +400,38 @@ class SecretFile:
         self.module.set_fs_attributes_if_different(self.file_args(), False)
 
     def abandon(self):
-        """Remove the empty file prepare() made, when the task failed before writing the secret."""
-        if self.made_placeholder and os.path.isfile(self.path) and not os.path.getsize(self.path):
-            os.unlink(self.path)
+        """Remove the empty file prepare() made, when the task failed before writing the secret (best effort)."""
+        try:
+            if self.made_placeholder and os.path.isfile(self.path) and not os.path.getsize(self.path):
+                os.unlink(self.path)
+        except OSError:
+            pass
 
     def write(self, secret):
-        """Write the secret atomically; atomic_move gives it the attributes prepare() set on the file it replaces."""
-        directory = os.path.dirname(self.path)
-        handle, temporary = tempfile.mkstemp(prefix='.%s.' % os.path.basename(self.path), dir=directory)
+        """Write the secret atomically: a temporary file of mode 0600 in the same directory, renamed over the path.
+
+        Not AnsibleModule.atomic_move: on ansible-core before 2.19 it ends the module itself on failure, which would
+        lose the new key; here every failure is a DocSpaceError the caller can act on (delete the key again).
+        """
+        temporary = None
         try:
+            handle, temporary = tempfile.mkstemp(prefix='.%s.' % os.path.basename(self.path),
+                                                 dir=os.path.dirname(self.path))
             try:
                 os.write(handle, to_bytes(secret))
                 os.fsync(handle)
             finally:
                 os.close(handle)
-            self.module.atomic_move(temporary, self.path, unsafe_writes=self.module.params.get('unsafe_writes'))
-        except Exception as exc:  # atomic_move raises plain Exception (ansible-core 2.19)
-            raise DocSpaceError('Cannot write secret_dest %s: %s.' % (self.path, to_native(exc))) from None
+            os.replace(temporary, self.path)
+            temporary = None
+        except OSError as exc:
+            raise DocSpaceError('Cannot write secret_dest %s: %s.' % (self.path, to_native(exc.strerror or exc))) from None
         finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+            if temporary is not None:
+                try:
+                    os.unlink(temporary)
+                except OSError:
+                    pass
         self.made_placeholder = False
         self.fix_attributes()
         return True

@@ -467,7 +467,7 @@ def create(module, api, params, plan, keys, secret_file, now):
         refuse_unknown_scopes(api, plan.body['permissions'])
         key = dict(planned_key(plan.body, is_active, now), createBy=api.caller())
         return result_for(module, True, None, key, now)
-    key, secret = api.create_once(plan.body, keys)
+    key, secret = api.create_once(plan.body, keys, warn_adopted=secret_file is None)
     hand_over(api, key, secret, secret_file, now)
     if is_active is False and key.get('isActive', True):
         try:
@@ -581,8 +581,13 @@ def run(module, api):
             secret_file.abandon()
         raise
     if leftovers:
-        result['retired_keys'] = retire_leftovers(module, api, leftovers, params['previous_key'], now)
         result['changed'] = True
+        try:
+            result['retired_keys'] = retire_leftovers(module, api, leftovers, params['previous_key'], now)
+        except DocSpaceError as exc:
+            # What this run did stands (a new key and its secret above all): the failure reports it.
+            raise DocSpaceError('%s Run the task again to retire the other keys named %r.' % (exc.message, params['name']),
+                                exc.status, **result) from None
     if keeps_secret_file and not writes_secret and secret_file.fix_attributes():
         result['changed'] = True
     return result

@@ -7,12 +7,14 @@
 from __future__ import annotations
 
 import datetime
+import errno
 import os
 import stat
 
 import pytest
 
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key
+from ansible_collections.onlyoffice.docspace.plugins.module_utils import _rotation
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import format_date, utc_now
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
@@ -207,16 +209,23 @@ def test_secret_that_cannot_be_written_deletes_the_new_key(run_module, portal, t
     client = portal()
     dest = tmp_path / 'ci.key'
 
-    def broken_move(self, src, dest, **kwargs):
-        raise Exception('disk full')
-    monkeypatch.setattr(docspace_api_key.AnsibleModule, 'atomic_move', broken_move)
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, 'No space left on device')
+    monkeypatch.setattr(_rotation.tempfile, 'mkstemp', disk_full)
     result = run_task(run_module, secret_dest=str(dest), **RENEW)
-    assert result['failed'] and 'disk full' in result['msg'] and 'deleted again' in result['msg']
+    assert result['failed'] and 'No space left on device' in result['msg'] and 'deleted again' in result['msg']
     assert [call[:2] for call in client.writes()] == [('POST', 'keys'), ('DELETE', 'keys/' + NEW_ID)]
     assert [key['id'] for key in client.keys] == [KEY_ID] and not dest.exists()
 
 
 # --- failure paths ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('option', ['owner', 'group'])
+def test_an_owner_or_group_that_does_not_exist_fails_before_any_write(run_module, portal, tmp_path, option):
+    client = portal()
+    result = run_task(run_module, secret_dest=str(tmp_path / 'ci.key'), **dict(RENEW, **{option: 'no-such-name-here'}))
+    assert result['failed'] and "'no-such-name-here'" in result['msg'] and client.writes() == []
+
 
 def test_refused_creation_leaves_the_old_key_untouched(run_module, portal):
     client = portal(post_answers=[DocSpaceError('POST http://portal.test/api/2.0/keys failed with HTTP 429.', 429)])
@@ -277,3 +286,14 @@ def test_lost_creation_answer_with_secret_dest_deletes_the_new_key(run_module, p
     assert result['failed'] and 'cannot be written to secret_dest' in result['msg']
     assert [call[0] for call in client.writes()] == ['POST', 'DELETE'] and client.keys == []
     assert os.listdir(tmp_path) == []
+
+
+def test_a_leftover_that_cannot_be_retired_keeps_the_new_key_in_the_failure(run_module, portal):
+    """Two own keys of the name, recreate: always: the replacement is made, then retiring the leftover fails."""
+    older = key_expiring_in(60)
+    newer = make_key(id='11111111-2222-4333-8444-555555555555', createOn=format_date(utc_now()))
+    client = portal([newer, older], delete_answers=[True, DocSpaceError('DELETE failed with HTTP 403.', 403)])
+    result = run_task(run_module, name='ci-deploy', recreate='always')
+    assert result['failed'] and result['changed'] is True and 'Run the task again' in result['msg']
+    assert result['api_key']['key'] == SECRET and result['replaced_key']['id'] == newer['id']
+    assert [call[0] for call in client.writes()] == ['POST', 'DELETE', 'DELETE']
