@@ -276,7 +276,8 @@ def plan_key_set(keys, caller_id, config, state, unlisted=None, self_key_id=None
     entries check_config() returned; self_key_id: the key the task authenticates with, when known; secret_files: the
     entries' secret_dest files by name (objects with holds(key) and postfix(), see _rotation.SecretFile). Order:
     updates in place, then creations and replacements, then removals of leftover and unlisted keys, then the one
-    write that could lock the task out (for a replacement of the key in use, only the deletion of the old key). Raises DocSpaceError, before any write, naming every entry that cannot be done.
+    write that could lock the task out (for a replacement of the key in use, only the deletion of the old key).
+    Raises DocSpaceError, before any write, naming every entry that cannot be done.
     """
     secret_files = secret_files or {}
     mine = own_keys(keys, caller_id)

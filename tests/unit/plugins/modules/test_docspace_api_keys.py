@@ -283,8 +283,8 @@ def test_replacing_the_key_in_use_makes_it_first_and_deletes_the_old_key_last(ru
     assert any('authenticates' in warning for warning in result['warnings'])
 
 
-def test_a_new_key_neither_written_nor_deleted_again_is_not_claimed_in_secret_dest(run_module, portal, tmp_path,
-                                                                                    monkeypatch):
+def test_a_new_key_neither_written_nor_deleted_again_is_not_claimed_in_secret_dest(
+        run_module, portal, tmp_path, monkeypatch):
     old = own(1, 'ci')
     dest = tmp_path / 'ci.key'
     dest.write_text('sk-' + 'f' * 64)  # not the key's secret: when_needed replaces it
