@@ -11,6 +11,8 @@ import uuid
 
 import pytest
 
+from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_keys
 from ansible_collections.onlyoffice.docspace.plugins.module_utils import _key_set_run as docspace_api_keys_run
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import apply_update
@@ -245,11 +247,16 @@ def portal_time(days):
     return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days)).strftime(DATE_FORMAT)
 
 
-def test_a_refused_secret_file_owner_fails_before_any_key_is_made(run_module, portal, tmp_path):
+def test_refused_secret_file_attributes_fail_before_any_key_is_made(run_module, portal, tmp_path, monkeypatch):
     client = portal([])
     dest = tmp_path / 'b.key'
+
+    def refuse(module, file_args, changed, diff=None, expand=True):
+        module.fail_json(msg='chown failed: failed to look up user no-such-user-keyfix', path=file_args['path'])
+    # What AnsibleModule does when it cannot give the file the task's owner, group or mode.
+    monkeypatch.setattr(AnsibleModule, 'set_fs_attributes_if_different', refuse)
     config = [dict(name='a', permissions=['files:read']), dict(name='b', permissions=['files:read'], secret_dest=str(dest))]
-    result = run_task(run_module, config=config, owner='no-such-user-keyfix')
+    result = run_task(run_module, config=config)
     assert result['failed'] and 'no-such-user-keyfix' in result['msg']
     assert client.writes() == []  # a's key is not made and lost: the failure comes before the first POST
     assert not dest.exists()  # and the empty file made for b's secret is gone again
