@@ -243,9 +243,9 @@ def own_keys(keys, user_id):
     return [key for key in keys if created_by_id(key) == user_id]
 
 
-def ambiguous_name_message(name, keys):
-    return ('%d of your API keys are named %r (%s); set key_id to say which one.'
-            % (len(keys), name, ', '.join(sorted(str(key.get('id')) for key in keys))))
+def ambiguous_name_message(name, keys, advice='set key_id to say which one.'):
+    return ('%d of your API keys are named %r (%s); %s'
+            % (len(keys), name, ', '.join(sorted(str(key.get('id')) for key in keys)), advice))
 
 
 # --- expiry -----------------------------------------------------------------------------------------------------------
@@ -269,7 +269,10 @@ def lifetime_days(key):
     return int(round((expires - created).total_seconds() / 86400.0))
 
 
-def expiry_mismatch_message(key, days):
+EXPIRY_ADVICE = 'delete it (state: absent) and create it again, which makes a new secret (recreate: when_needed does both).'
+
+
+def expiry_mismatch_message(key, days, advice=EXPIRY_ADVICE):
     """Why an existing key cannot have the asked lifetime, or None when it has it (expiry cannot be changed)."""
     if days is None:
         return None
@@ -277,9 +280,8 @@ def expiry_mismatch_message(key, days):
     if lifetime == days:
         return None
     has = 'never expires' if lifetime is None else 'was created to expire after %d day(s)' % lifetime
-    return ('API key %s (%s) %s, not %d; DocSpace cannot change the expiry of a key: delete it (state: absent) and '
-            'create it again, which makes a new secret (recreate: when_needed does both).'
-            % (key.get('id'), key.get('name'), has, days))
+    return ('API key %s (%s) %s, not %d; DocSpace cannot change the expiry of a key: %s'
+            % (key.get('id'), key.get('name'), has, days, advice))
 
 
 def days_left(key, now):

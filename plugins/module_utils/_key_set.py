@@ -15,6 +15,7 @@ from __future__ import annotations
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import (
     FULL_ACCESS,
+    ambiguous_name_message,
     apply_update,
     canonical_permissions,
     check_expires_in_days,
@@ -42,6 +43,7 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._rotation impo
 )
 
 STATES = ('merged', 'replaced', 'overridden', 'deleted', 'gathered')
+UNLISTED_CHOICES = ('delete', 'deactivate')
 # States in which a listed key whose entry leaves out `active` is made active, and `permissions` is required.
 FULL_STATES = ('replaced', 'overridden')
 # A key with none of these scopes cannot create, change or delete keys (the contract page: *:write or full access).
@@ -49,6 +51,11 @@ MANAGING_SCOPES = frozenset([FULL_ACCESS, '*:write'])
 # What happens to a key a replacement supersedes (docspace_api_key's previous_key): it is deleted, so that the name
 # finds exactly the new key and no working secret is left behind.
 PREVIOUS_KEY = 'delete'
+# Advice of the failures _api_keys words for docspace_api_key, in this module's terms.
+AMBIGUOUS_ADVICE = ('remove the extra ones (onlyoffice.docspace.docspace_api_key with key_id and state: absent) so '
+                    'that the name says which key it is.')
+EXPIRY_ADVICE = ('delete it (state: deleted) and run this task again to create it anew, which makes a new secret, or '
+                 'set recreate: when_needed, which does both.')
 
 
 # --- the config ------------------------------------------------------------------------------------------------------
@@ -117,7 +124,8 @@ def listed_entries(keys, now):
 
 class Step:
     """One write: action 'create' (body; deactivate afterwards when active is False), 'update' (changes), 'delete',
-    or 'replace' (rotation: create body, then delete key; reason says why).
+    'replace' (rotation: create body, then delete key; reason says why), or 'retire' (delete the key a 'replace' with
+    retire_later made a new key for: the key in use, whose deletion is the lock-out write and comes last).
 
     key is the listed key the write is about (None for a creation); lockout says why the write would lock the task
     out (it deactivates the key in use, deletes or replaces it, or takes away its key-management scope), or is None.
@@ -136,6 +144,7 @@ class Step:
         self.unlisted = unlisted
         self.reason = reason
         self.leftover = leftover
+        self.retire_later = False
         self.lockout = None
 
     @property
@@ -146,7 +155,7 @@ class Step:
         """Whether this write would lock the task out if its key were the one the task authenticates with."""
         if self.key is None or not is_usable(self.key, now):
             return False  # an inactive or expired key cannot be the key in use
-        if self.action in ('delete', 'replace') or self.changes.get('isActive') is False:
+        if self.action in ('delete', 'replace', 'retire') or self.changes.get('isActive') is False:
             return True
         return 'permissions' in self.changes and not permission_set(self.changes['permissions']) & MANAGING_SCOPES
 
@@ -155,13 +164,16 @@ class Step:
             return 'deletes the API key this task authenticates with'
         if self.action == 'replace':
             return 'replaces (and so deletes) the API key this task authenticates with'
+        if self.action == 'retire':
+            return 'deletes the API key this task authenticates with, which a new key replaced'
         if self.changes.get('isActive') is False:
             return 'deactivates the API key this task authenticates with'
         return 'takes the key-management scope (* or *:write) from the API key this task authenticates with'
 
     def __repr__(self):
-        return 'Step(%r, %r, key_id=%r, body=%r, changes=%r, active=%r, reason=%r, lockout=%r)' % (
-            self.action, self.name, self.key_id, self.body, self.changes, self.active, self.reason, self.lockout)
+        return 'Step(%r, %r, key_id=%r, body=%r, changes=%r, active=%r, reason=%r, retire_later=%r, lockout=%r)' % (
+            self.action, self.name, self.key_id, self.body, self.changes, self.active, self.reason, self.retire_later,
+            self.lockout)
 
 
 class KeySetPlan:
@@ -174,12 +186,6 @@ class KeySetPlan:
         self.kept = kept
         # whether some write could lock the task out: then it must know which key it authenticates with
         self.needs_self_key = needs_self_key
-
-
-def ambiguous_message(name, keys):
-    return ('%d of your API keys are named %r (%s); remove the extra ones (onlyoffice.docspace.docspace_api_key with '
-            'key_id and state: absent) so that the name says which key it is.'
-            % (len(keys), name, ', '.join(sorted(str(key.get('id')) for key in keys))))
 
 
 def wanted_active(entry, state):
@@ -226,8 +232,9 @@ def plan_entry(entry, key, state, now, secret_file=None):
     replacement = plan_replacement(entry, key, active, secret_file, now)
     if replacement is not None:
         return replacement
-    if expiry_mismatch_message(key, entry.get('expires_in_days')):
-        raise DocSpaceError(expiry_mismatch(key, entry['expires_in_days']))
+    mismatch = expiry_mismatch_message(key, entry.get('expires_in_days'), EXPIRY_ADVICE)
+    if mismatch:
+        raise DocSpaceError(mismatch)
     # Compared with the key as usable: deactivating an expired key is nothing to do, not a refused PUT on every run.
     changes = plan_update(dict(key, isActive=is_usable(key, now)), permissions=entry.get('permissions'),
                           is_active=active)
@@ -236,13 +243,6 @@ def plan_entry(entry, key, state, now, secret_file=None):
     if is_expired(key, now):
         raise DocSpaceError(expired_message(key))
     return Step('update', name, key=key, changes=changes)
-
-
-def expiry_mismatch(key, days):
-    lifetime = lifetime_days(key)
-    has = 'never expires' if lifetime is None else 'was created to expire after %d day(s)' % lifetime
-    return ('API key %s (%s) %s, not %d; DocSpace cannot change the expiry of a key: delete it (state: deleted) and '
-            'run this task again to create it anew, which makes a new secret.' % (key.get('id'), key.get('name'), has, days))
 
 
 def plan_unlisted(key, unlisted, now):
@@ -276,7 +276,8 @@ def plan_key_set(keys, caller_id, config, state, unlisted=None, self_key_id=None
     entries check_config() returned; self_key_id: the key the task authenticates with, when known; secret_files: the
     entries' secret_dest files by name (objects with holds(key) and postfix(), see _rotation.SecretFile). Order:
     updates in place, then creations and replacements, then removals of leftover and unlisted keys, then the one
-    write that could lock the task out. Raises DocSpaceError, before any write, naming every entry that cannot be done.
+    write that could lock the task out (for a replacement of the key in use, only the deletion of the old key).
+    Raises DocSpaceError, before any write, naming every entry that cannot be done.
     """
     secret_files = secret_files or {}
     mine = own_keys(keys, caller_id)
@@ -286,7 +287,7 @@ def plan_key_set(keys, caller_id, config, state, unlisted=None, self_key_id=None
         listed_ids.update(key.get('id') for key in named)
         key, extra = entry_key(entry, named, state, secret_files.get(entry['name']))
         if extra is None:
-            problems.append(ambiguous_message(entry['name'], named))
+            problems.append(ambiguous_name_message(entry['name'], named, AMBIGUOUS_ADVICE))
             continue
         leftovers += [Step('delete', entry['name'], key=old, leftover=True) for old in extra]
         try:
@@ -315,11 +316,20 @@ def plan_key_set(keys, caller_id, config, state, unlisted=None, self_key_id=None
     last = []
     for step in ordered:
         if self_key_id and step.key_id == self_key_id and step.could_lock_out(now):
-            step.lockout = step.lockout_reason()
-            last.append(step)
+            last.append(lockout_step(step))
     ordered = [step for step in ordered if step.lockout is None] + last
     needs_self_key = any(step.could_lock_out(now) for step in ordered)
     return KeySetPlan(mine, ordered, kept, needs_self_key)
+
+
+def lockout_step(step):
+    """The write that locks the task out, made last. Replacing the key in use is split: its new key is made with the
+    other creations (so that a refused creation comes before any removal), and only retiring the old key comes last."""
+    if step.action == 'replace':
+        step.retire_later = True
+        step = Step('retire', step.name, key=step.key, reason=step.reason)
+    step.lockout = step.lockout_reason()
+    return step
 
 
 # --- the keys after the writes ------------------------------------------------------------------------------------------
@@ -336,7 +346,7 @@ def keys_after(mine, done):
     for step, made in done:
         if step.action in ('create', 'replace'):
             created.append(made)
-        if step.action in ('delete', 'replace'):
+        if step.action in ('delete', 'retire') or (step.action == 'replace' and not step.retire_later):
             after.pop(step.key_id, None)
         elif step.action == 'update':
             after[step.key_id] = apply_update(after[step.key_id], step.changes)

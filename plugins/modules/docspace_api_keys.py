@@ -19,8 +19,9 @@ description:
   - Only the caller's own keys are ever matched, changed or removed. Admins and the portal owner list every key of
     the portal, but another user's key of a listed name is never taken over or touched.
   - Costs one C(GET /api/2.0/keys) and one C(GET /api/2.0/people/@self) whatever the number of entries (plus
-    C(GET /api/2.0/keys/@self) when a write could touch the key the task authenticates with), then only the writes
-    needed. A task that changes nothing sends no write and is V(ok).
+    C(GET /api/2.0/keys/@self) when a write could touch the key the task authenticates with, and in check mode
+    C(GET /api/2.0/keys/permissions) when an entry sets scopes, to check them as the portal would), then only the
+    writes needed. A task that changes nothing sends no write and is V(ok).
   - Options left out of an entry mean the same as in M(onlyoffice.docspace.docspace_api_key).
 author:
   - onlyoffice.docspace maintainers (@onlyoffice)
@@ -65,8 +66,10 @@ options:
       expires_in_days:
         description:
           - Lifetime of a new key in days, from 1 to 365; left out, a new key never expires.
-          - For an existing key it is compared with the lifetime the key was created with; a different value fails
-            before any write (the portal cannot change the expiry of a key). Left out, the expiry is not compared.
+          - For an existing key it is compared with the lifetime the key was created with. The portal cannot change
+            the expiry of a key, so a different value fails before any write, except with
+            O(config[].recreate=when_needed) (or V(always)), which replaces the key by a new one of this lifetime.
+            Left out, the expiry is not compared.
         type: int
       active:
         description:
@@ -138,7 +141,8 @@ notes:
   - 'Order of the writes: changes in place first, then creations and replacements, then removals of unlisted keys,
     and last the one write that could lock the task out (deactivating the key the task authenticates with, deleting
     or replacing it, or taking away its key-management scope V(*) or V(*:write)); that write is reported in
-    RV(messages) and as a warning.'
+    RV(messages) and as a warning. A replacement of the key in use makes its new key with the other creations; only
+    deleting the old key comes last.'
   - The task stops at the first write that fails. It then fails with C(changed) set when some write was made, and
     with RV(created) holding the secrets of the keys it made; RV(messages) says what was done and what was not.
     Running the task again continues where it stopped.
@@ -331,25 +335,21 @@ status:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import (
-    DocSpaceError,
     docspace_argument_rules,
     docspace_argument_spec,
 )
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import apply_update, utc_now
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import utc_now
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._key_set import (
-    PREVIOUS_KEY,
     STATES,
-    Step,
+    UNLISTED_CHOICES,
     check_config,
     config_entry,
-    keys_after,
-    listed_entries,
     plan_key_set,
-    planned_creation,
     uses_api_key,
 )
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._key_set_run import Run, check_scopes, secret_files_of
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._keys_api import run_key_module
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._rotation import SecretFile, hand_over, replace
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._rotation import RECREATE_CHOICES
 
 
 def argument_spec():
@@ -360,228 +360,14 @@ def argument_spec():
             permissions=dict(type='list', elements='str'),
             expires_in_days=dict(type='int'),
             active=dict(type='bool'),
-            recreate=dict(type='str', choices=['never', 'when_needed', 'always'], default='never'),
+            recreate=dict(type='str', choices=list(RECREATE_CHOICES), default='never'),
             renew_before_days=dict(type='int'),
             secret_dest=dict(type='path'),
         )),
         state=dict(type='str', choices=list(STATES), default='merged'),
-        unlisted=dict(type='str', choices=['delete', 'deactivate']),
+        unlisted=dict(type='str', choices=list(UNLISTED_CHOICES)),
     )
     return spec
-
-
-# --- writes ----------------------------------------------------------------------------------------------------------
-
-class Run:
-    """The writes of one task and what they did, for the result (also after a failure)."""
-
-    def __init__(self, module, api, plan, keys, secret_files, now):
-        self.module = module
-        self.api = api
-        self.plan = plan
-        self.keys = keys
-        self.secret_files = secret_files
-        self.now = now
-        self.done = []  # (step, key after the write; for a creation or replacement, the new key)
-        self.secrets = {}
-        self.replaced = []
-        self.messages = list(plan.kept)
-        self.files_fixed = False
-
-    def write_all(self):
-        for step in self.plan.steps:
-            self.ready_secret_file(step)
-        for index, step in enumerate(self.plan.steps):
-            try:
-                self.write(step)
-            except DocSpaceError as exc:
-                self.abandon_secret_files()
-                raise DocSpaceError(self.failure_message(step, exc, self.plan.steps[index + 1:]), exc.status,
-                                    **self.result()) from None
-        self.fix_secret_files()
-
-    # --- secret files (_rotation.SecretFile) ------------------------------------------------------------------------
-
-    def writer(self, step):
-        return self.secret_files.get(step.name) if step.action in ('create', 'replace') else None
-
-    def ready_secret_file(self, step):
-        """Fail before any write when a secret could not be written (checked in check mode too)."""
-        writer = self.writer(step)
-        if writer is not None:
-            writer.ready()
-
-    def abandon_secret_files(self):
-        for writer in self.secret_files.values():
-            writer.abandon()
-
-    def fix_secret_files(self):
-        """A right secret in a file with the wrong mode, owner or group is fixed and reported changed."""
-        made = set(step.name for step, _key in self.done if step.action in ('create', 'replace'))
-        for name, writer in sorted(self.secret_files.items()):
-            if name not in made and writer.fix_attributes():
-                self.files_fixed = True
-                self.messages.append('secret_dest %s of API key %r: file attributes fixed.' % (writer.path, name))
-
-    # --- one write ----------------------------------------------------------------------------------------------
-
-    def write(self, step):
-        if step.lockout:
-            self.module.warn('%s: this write %s; it is made last, after every other write, and tasks that '
-                             'authenticate with this key fail from then on.' % (label(step), step.lockout))
-        if step.action == 'create':
-            self.create(step)
-            return
-        if step.action == 'replace':
-            self.replace(step)
-            return
-        if not self.module.check_mode:
-            if step.action == 'delete':
-                self.api.delete(step.key_id)
-            else:
-                self.api.update(step.key, step.changes)
-        self.record(step, None if step.action == 'delete' else apply_update(step.key, step.changes))
-
-    def create(self, step):
-        if self.module.check_mode:
-            self.record(step, planned_creation(step, None, self.now))
-            return
-        writer = self.writer(step)
-        if writer is not None:
-            writer.prepare()
-        key, secret = self.api.create_once(step.body, self.keys)
-        hand_over(self.api, key, secret, writer, self.now)
-        if secret and writer is None:
-            self.secrets[step.name] = secret
-        if step.active is False and key.get('isActive', True):
-            try:
-                self.api.update(key, {'isActive': False})
-            except DocSpaceError:
-                # The key exists now and its secret is shown only once: the failure result carries it.
-                self.done.append((step, key))
-                self.messages.append('%s: created, but not deactivated.' % label(step, key))
-                raise
-            key = apply_update(key, {'isActive': False})
-        self.record(step, key)
-
-    def replace(self, step):
-        """Rotation (_rotation.replace): the new key first, its secret handed over, then the old key deleted."""
-        if self.module.check_mode:
-            self.replaced.append(step.key_id)
-            self.record(step, planned_creation(step, None, self.now))
-            return
-        writer = self.writer(step)
-        if writer is not None:
-            writer.prepare()
-        try:
-            new, secret, _retired = replace(self.api, step.key, step.body, step.active, PREVIOUS_KEY, step.reason,
-                                            self.keys, writer, self.now)
-        except DocSpaceError as exc:
-            self.keep_made_key(step, exc.result.get('api_key'))
-            raise
-        if secret and writer is None:
-            self.secrets[step.name] = secret
-        self.replaced.append(step.key_id)
-        self.record(step, new)
-
-    def keep_made_key(self, step, made):
-        """A replacement that made its new key but could not retire the old one: the new key is in the result."""
-        if not made or not made.get('id'):
-            return
-        if made.get('key'):
-            self.secrets[step.name] = made['key']
-        key = dict(id=made['id'], name=made.get('name'), permissions=made.get('permissions'),
-                   isActive=made.get('is_active'), expiresAt=made.get('expires_at'), createOn=made.get('created_on'))
-        self.done.append((Step('create', step.name, body=step.body, active=step.active), key))
-        self.messages.append('%s: made to replace %s, which is not retired yet.' % (label(step, key), step.key_id))
-
-    def record(self, step, key):
-        self.done.append((step, key))
-        lockout = ', made last: this write %s' % step.lockout if step.lockout else ''
-        self.messages.append('%s: %s%s.' % (label(step, key), done_text(step), lockout))
-
-    def failure_message(self, step, exc, not_done):
-        parts = ['%s failed: %s' % (label(step), exc.message)]
-        if self.done:
-            parts.append('Done before it: %s.' % ', '.join('%s %s' % (done_text(s), s.name) for s, _key in self.done))
-        if not_done:
-            not_done_text = 'Not done: %s.' % ', '.join('%s %s' % (todo_text(s), s.name) for s in not_done)
-            parts.append(not_done_text)
-            self.messages.append(not_done_text)
-        parts.append('Run the task again to continue where this run stopped.')
-        return ' '.join(parts)
-
-    def result(self):
-        after = keys_after(self.plan.mine, self.done)
-        result = dict(
-            changed=bool(self.done) or self.files_fixed,
-            before=listed_entries(self.plan.mine, self.now),
-            after=listed_entries(after, self.now),
-            created={},
-            replaced=list(self.replaced),
-            deleted=[step.key_id for step, _key in self.done if step.action == 'delete'],
-            deactivated=[step.key_id for step, _key in self.done if step.changes.get('isActive') is False],
-            messages=self.messages,
-        )
-        for step, key in self.done:
-            if step.action in ('create', 'replace'):
-                result['created'][step.name] = dict(id=key.get('id'))
-                if step.name in self.secrets:
-                    result['created'][step.name]['key'] = self.secrets[step.name]
-                elif step.name in self.secret_files:
-                    result['created'][step.name]['secret_dest'] = self.secret_files[step.name].path
-        if self.module._diff:
-            result['diff'] = dict(before=dict(api_keys=result['before']), after=dict(api_keys=result['after']))
-        return result
-
-
-def label(step, key=None):
-    key_id = (key or {}).get('id') or step.key_id
-    return 'API key %r (%s)' % (step.name, key_id) if key_id else 'API key %r' % step.name
-
-
-def done_text(step):
-    if step.action == 'create':
-        return 'created' if step.active is not False else 'created inactive'
-    if step.action == 'replace':
-        return 'replaced API key %s, because %s' % (step.key_id, step.reason)
-    if step.action == 'delete':
-        return 'deleted' + (' (not in config)' if step.unlisted else ' (left behind by an interrupted replacement)'
-                            if step.leftover else '')
-    if step.unlisted:
-        return 'deactivated (not in config)'
-    return 'updated (%s)' % ', '.join(sorted(change_names(step.changes)))
-
-
-def todo_text(step):
-    return {'create': 'create', 'delete': 'delete', 'replace': 'replace'}.get(
-        step.action, 'deactivate' if step.unlisted else 'update')
-
-
-def change_names(changes):
-    names = dict(permissions='permissions', isActive='activated' if changes.get('isActive') else 'deactivated')
-    return [names.get(field, field) for field in changes]
-
-
-# --- the task --------------------------------------------------------------------------------------------------------
-
-def check_scopes(api, plan):
-    """Check mode fails where the portal would refuse a scope, as a real run would."""
-    asked = []
-    for step in plan.steps:
-        asked += (step.body or {}).get('permissions', []) + step.changes.get('permissions', [])
-    if not asked:
-        return
-    error = api.scope_error(asked)
-    if error:
-        raise error
-
-
-def secret_files_of(module, config, state):
-    """The entries' secret_dest files, by name (none for state: deleted, which makes no key)."""
-    if state == 'deleted':
-        return {}
-    return dict((entry['name'], SecretFile(module, entry['secret_dest'])) for entry in config if entry['secret_dest'])
 
 
 def run(module, api):

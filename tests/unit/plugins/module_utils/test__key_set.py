@@ -375,8 +375,24 @@ def test_two_keys_of_a_name_with_recreate_keep_the_one_in_secret_dest_and_delete
     assert [(step.action, step.key_id) for step in without_file.steps] == [('delete', 'k-ci')]
 
 
-def test_replacing_the_key_in_use_is_last():
-    the_plan = rotation_plan(PORTAL, [entry('backup', recreate='always'), entry('new', permissions=['*'])],
-                             self_key_id='k-backup')
-    assert [(step.action, step.name) for step in the_plan.steps] == [('create', 'new'), ('replace', 'backup')]
-    assert 'replaces' in the_plan.steps[-1].lockout
+def test_replacing_the_key_in_use_makes_the_new_key_with_the_creations_and_retires_the_old_one_last():
+    config = ks.check_config([entry('backup', permissions=['*'], recreate='always'), entry('new', permissions=['*'])],
+                             'overridden', 'delete')
+    the_plan = ks.plan_key_set(PORTAL, ME, config, 'overridden', 'delete', 'k-backup', NOW)
+    assert [(step.action, step.key_id) for step in the_plan.steps] == [
+        ('replace', 'k-backup'), ('create', None), ('delete', 'k-ci'), ('delete', 'k-off'), ('delete', 'k-old'),
+        ('retire', 'k-backup')]
+    replace, retire = the_plan.steps[0], the_plan.steps[-1]
+    assert replace.retire_later and replace.lockout is None
+    assert 'deletes the API key this task authenticates with' in retire.lockout and retire.reason == replace.reason
+    after = ks.keys_after(the_plan.mine, [(replace, dict(id='k-new', name='backup'))])
+    assert 'k-backup' in [item['id'] for item in after]  # only the retire step removes the old key
+    assert 'k-backup' not in [item['id'] for item in ks.keys_after(the_plan.mine, [(retire, None)])]
+
+
+def test_ambiguous_and_expiry_failures_give_this_modules_advice():
+    twin = key('k-ci-2', 'ci')
+    with pytest.raises(DocSpaceError, match=r"2 of your API keys are named 'ci' \(k-ci, k-ci-2\); remove the extra"):
+        plan([CI, twin], [entry('ci')])
+    with pytest.raises(DocSpaceError, match=r'not 30; .*state: deleted.*recreate: when_needed'):
+        plan([CI], [entry('ci', expires_in_days=30)])

@@ -11,7 +11,10 @@ import uuid
 
 import pytest
 
+from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_keys
+from ansible_collections.onlyoffice.docspace.plugins.module_utils import _key_set_run as docspace_api_keys_run
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import apply_update
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
@@ -238,3 +241,72 @@ def test_a_key_made_before_a_failure_keeps_its_secret_in_the_result(run_module, 
     assert result['created']['parked']['key'].startswith('sk-')
     assert 'delete stray' in result['msg'] and result['deleted'] == []
     assert [call[0] for call in client.writes()] == ['POST', 'PUT']
+
+
+def portal_time(days):
+    return (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=days)).strftime(DATE_FORMAT)
+
+
+def test_refused_secret_file_attributes_fail_before_any_key_is_made(run_module, portal, tmp_path, monkeypatch):
+    client = portal([])
+    dest = tmp_path / 'b.key'
+
+    def refuse(module, file_args, changed, diff=None, expand=True):
+        module.fail_json(msg='chown failed: failed to look up user no-such-user-keyfix', path=file_args['path'])
+    # What AnsibleModule does when it cannot give the file the task's owner, group or mode.
+    monkeypatch.setattr(AnsibleModule, 'set_fs_attributes_if_different', refuse)
+    config = [dict(name='a', permissions=['files:read']), dict(name='b', permissions=['files:read'], secret_dest=str(dest))]
+    result = run_task(run_module, config=config)
+    assert result['failed'] and 'no-such-user-keyfix' in result['msg']
+    assert client.writes() == []  # a's key is not made and lost: the failure comes before the first POST
+    assert not dest.exists()  # and the empty file made for b's secret is gone again
+
+
+def test_a_refused_replacement_of_the_key_in_use_removes_no_unlisted_key(run_module, portal):
+    in_use = own(1, 'me', permissions=None, createOn=portal_time(-25), expiresAt=portal_time(5))
+    stray = own(2, 'stray')
+    limited = DocSpaceError('POST http://portal.test/api/2.0/keys failed with HTTP 429.', 429)
+    client = portal([in_use, stray], self_key_id=in_use['id'], post_errors={1: limited})
+    config = [dict(name='me', permissions=['*'], recreate='when_needed', renew_before_days=7)]
+    result = run_task(run_module, config=config, state='overridden', unlisted='delete')
+    assert result['failed'] and result['status'] == 429 and result['changed'] is False
+    assert [call[0] for call in client.writes()] == ['POST']  # DELETE stray never sent
+    assert result['deleted'] == [] and 'delete stray' in result['msg']
+
+
+def test_replacing_the_key_in_use_makes_it_first_and_deletes_the_old_key_last(run_module, portal):
+    in_use = own(1, 'me', permissions=None, createOn=portal_time(-25), expiresAt=portal_time(5))
+    stray = own(2, 'stray')
+    client = portal([in_use, stray], self_key_id=in_use['id'])
+    config = [dict(name='me', permissions=['*'], recreate='when_needed', renew_before_days=7)]
+    predicted = run_task(run_module, check_mode=True, config=config, state='overridden', unlisted='delete')
+    result = run_task(run_module, config=config, state='overridden', unlisted='delete')
+    assert [(call[0], call[1]) for call in client.writes()] == [
+        ('POST', 'keys'), ('DELETE', 'keys/' + stray['id']), ('DELETE', 'keys/' + in_use['id'])]
+    assert predicted['replaced'] == result['replaced'] == [in_use['id']]
+    assert predicted['deleted'] == result['deleted'] == [stray['id']]
+    assert result['created']['me']['key'].startswith('sk-')
+    assert [entry['id'] for entry in result['after']] == [result['created']['me']['id']]
+    assert any('authenticates' in warning for warning in result['warnings'])
+
+
+def test_a_new_key_neither_written_nor_deleted_again_is_not_claimed_in_secret_dest(
+        run_module, portal, tmp_path, monkeypatch):
+    old = own(1, 'ci')
+    dest = tmp_path / 'ci.key'
+    dest.write_text('sk-' + 'f' * 64)  # not the key's secret: when_needed replaces it
+    refused = DocSpaceError('DELETE http://portal.test/api/2.0/keys failed with HTTP 403.', 403)
+    client = portal([old], delete_answers=[refused])
+
+    def cannot_write(self, secret):
+        raise DocSpaceError('Cannot write secret_dest %s: disk full.' % self.path)
+    monkeypatch.setattr(docspace_api_keys_run.SecretFile, 'write', cannot_write)
+    config = [dict(name='ci', permissions=['files:read'], recreate='when_needed', secret_dest=str(dest))]
+    result = run_task(run_module, config=config)
+    new_id = client.keys[-1]['id']
+    assert result['failed'] and result['changed'] is True
+    assert [call[0] for call in client.writes()] == ['POST', 'DELETE']
+    assert result['created'] == {'ci': {'id': new_id}}  # no secret_dest: the file never got its secret
+    assert any('delete API key %s' % new_id in message for message in result['messages'])
+    assert not any('not retired yet' in message for message in result['messages'])
+    assert result['replaced'] == [] and dest.read_text() == 'sk-' + 'f' * 64
