@@ -117,7 +117,7 @@ class Run:
             self.record(step, planned_creation(step, None, self.now))
             return
         writer = self.writer(step)
-        key, secret = self.api.create_once(step.body, self.keys)
+        key, secret = self.api.create_once(step.body, self.keys, warn_adopted=writer is None)
         self.hand_over(step, key, secret, writer)
         if secret and writer is None:
             self.secrets[step.name] = secret
@@ -162,7 +162,7 @@ class Run:
         old, writer = step.key, self.writer(step)
         untouched = '; API key %s (%s), the one to replace, is untouched' % (old['id'], old.get('name'))
         try:
-            new, secret = self.api.create_once(step.body, self.keys)
+            new, secret = self.api.create_once(step.body, self.keys, warn_adopted=False)
         except DocSpaceError as exc:
             raise DocSpaceError('Could not create the replacement of API key %s (%s), so the key is untouched: %s'
                                 % (old['id'], old.get('name'), exc.message), exc.status, **exc.result) from None
