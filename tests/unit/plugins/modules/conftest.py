@@ -16,6 +16,7 @@ import pytest
 from ansible.module_utils import basic
 
 from ansible_collections.onlyoffice.docspace.plugins.module_utils import _keys_api
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient
 
 try:
     from ansible.module_utils.testing import patch_module_args
@@ -62,6 +63,15 @@ class FakeTime:
     def sleep(self, seconds):
         self.slept.append(seconds)
         self.now += seconds
+
+
+@pytest.fixture
+def use_client(monkeypatch):
+    """use_client(client) -> client: the modules get this stand-in instead of a DocSpaceClient (no HTTP)."""
+    def install(client):
+        monkeypatch.setattr(DocSpaceClient, 'from_module', classmethod(lambda cls, module: client))
+        return client
+    return install
 
 
 @pytest.fixture

@@ -17,13 +17,9 @@ CONNECTION = {'base_url': 'http://portal.test', 'api_key': 'sk-' + 'a' * 64}
 
 
 @pytest.fixture
-def portal(monkeypatch):
+def portal(use_client):
     """Install a FakeClient with the given keys as the module's client and return it."""
-    def install(keys=None, **kwargs):
-        client = FakeClient([make_key()] if keys is None else keys, **kwargs)
-        monkeypatch.setattr(DocSpaceClient, 'from_module', classmethod(lambda cls, module: client))
-        return client
-    return install
+    return lambda keys=None, **kwargs: use_client(FakeClient([make_key()] if keys is None else keys, **kwargs))
 
 
 def run_task(run_module, check_mode=False, diff=False, **options):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
     KEY_ID, ME, NEW_ID, OTHER_USER, SECRET, FakeClient, make_key)
 
@@ -18,12 +18,8 @@ THEIRS = {'id': OTHER_USER, 'displayName': 'Somebody else'}
 
 
 @pytest.fixture
-def portal(monkeypatch):
-    def install(keys=None, **kwargs):
-        client = FakeClient([make_key()] if keys is None else keys, **kwargs)
-        monkeypatch.setattr(DocSpaceClient, 'from_module', classmethod(lambda cls, module: client))
-        return client
-    return install
+def portal(use_client):
+    return lambda keys=None, **kwargs: use_client(FakeClient([make_key()] if keys is None else keys, **kwargs))
 
 
 def run_task(run_module, check_mode=False, diff=False, **options):
@@ -322,9 +318,8 @@ def test_key_id_or_name_is_required(run_module, portal):
     assert result['failed'] and 'key_id, name' in result['msg'] and client.calls == []
 
 
-def test_deleting_the_key_in_use_whose_answer_was_lost_is_confirmed_by_the_refusal_that_follows(run_module, portal):
-    """The task deletes the key it authenticates with; the answer is lost and every later request is refused (401)."""
-    client = portal(delete_answers=[DocSpaceError('DELETE failed: no answer within the 30-second timeout.', timed_out=True)])
+def refuse_every_listing_but_the_first(client):
+    """From the second GET /keys on, the credentials are refused (HTTP 401), as after deleting the key in use."""
     listings = []
 
     def listing():
@@ -333,6 +328,12 @@ def test_deleting_the_key_in_use_whose_answer_was_lost_is_confirmed_by_the_refus
             raise DocSpaceError('GET failed with HTTP 401: authentication failed.', 401)
         return list(client.keys)
     client.listing = listing
+
+
+def test_deleting_the_key_in_use_whose_answer_was_lost_is_confirmed_by_the_refusal_that_follows(run_module, portal):
+    """The task deletes the key it authenticates with; the answer is lost and every later request is refused (401)."""
+    client = portal(delete_answers=[DocSpaceError('DELETE failed: no answer within the 30-second timeout.', timed_out=True)])
+    refuse_every_listing_but_the_first(client)
     result = run_task(run_module, key_id=KEY_ID, state='absent')
     assert result['changed'] is True and not result.get('failed')
     assert client.methods() == ['GET keys', 'DELETE keys/' + KEY_ID, 'GET keys']
@@ -340,13 +341,6 @@ def test_deleting_the_key_in_use_whose_answer_was_lost_is_confirmed_by_the_refus
 
 def test_a_refusal_after_a_lost_rename_proves_nothing(run_module, portal):
     client = portal(put_error=DocSpaceError('PUT failed: no answer within the 30-second timeout.', timed_out=True))
-    listings = []
-
-    def listing():
-        listings.append(1)
-        if len(listings) > 1:
-            raise DocSpaceError('GET failed with HTTP 401: authentication failed.', 401)
-        return list(client.keys)
-    client.listing = listing
+    refuse_every_listing_but_the_first(client)
     result = run_task(run_module, key_id=KEY_ID, name='renamed')
     assert result['failed'] and 'is unknown' in result['msg']

@@ -16,7 +16,7 @@ import pytest
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key
 from ansible_collections.onlyoffice.docspace.plugins.module_utils import _rotation
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import format_date, utc_now
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
     KEY_ID, NEW_ID, SECRET, FakeClient, make_key)
 
@@ -33,12 +33,8 @@ def key_expiring_in(days, lifetime=90, **overrides):
 
 
 @pytest.fixture
-def portal(monkeypatch):
-    def install(keys=None, **kwargs):
-        client = FakeClient([key_expiring_in(5)] if keys is None else keys, **kwargs)
-        monkeypatch.setattr(DocSpaceClient, 'from_module', classmethod(lambda cls, module: client))
-        return client
-    return install
+def portal(use_client):
+    return lambda keys=None, **kwargs: use_client(FakeClient([key_expiring_in(5)] if keys is None else keys, **kwargs))
 
 
 def run_task(run_module, check_mode=False, diff=False, **options):

@@ -16,7 +16,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_keys
 from ansible_collections.onlyoffice.docspace.plugins.module_utils import _key_set_run as docspace_api_keys_run
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import apply_update
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
     OTHER_USER, FakeClient, make_key)
 
@@ -64,12 +64,8 @@ class SetPortal(FakeClient):
 
 
 @pytest.fixture
-def portal(monkeypatch):
-    def install(keys, **kwargs):
-        client = SetPortal(keys, **kwargs)
-        monkeypatch.setattr(DocSpaceClient, 'from_module', classmethod(lambda cls, module: client))
-        return client
-    return install
+def portal(use_client):
+    return lambda keys, **kwargs: use_client(SetPortal(keys, **kwargs))
 
 
 def run_task(run_module, check_mode=False, diff=False, **options):
