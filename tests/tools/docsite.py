@@ -43,6 +43,9 @@ ANSIBLE_DOCS_LABELS = {
         'reference_appendices/config.html#ansible-configuration-settings', 'Ansible Configuration Settings'),
     'common_return_values': (
         'reference_appendices/common_return_values.html#common-return-values', 'Return Values'),
+    'ansible_collections.ansible.builtin.file_module': (
+        'collections/ansible/builtin/file_module.html#ansible-collections-ansible-builtin-file-module',
+        'ansible.builtin.file module'),
 }
 INVENTORY_NAME = 'ansible_devel.inv'
 OFFLINE_INTERSPHINX = (
