@@ -27,18 +27,7 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError,
 
 from ansible_collections.onlyoffice.docspace.plugins.module_utils import _docspace as ds
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    from unittest import mock
-
-    from ansible.module_utils import basic
-
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        serialized = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode()
-        with mock.patch.object(basic, '_ANSIBLE_ARGS', serialized):
-            yield
+from ansible_collections.onlyoffice.docspace.tests.unit.plugins.module_args import patch_module_args
 
 URL = 'https://portal.test/api/2.0/keys'
 STACK = '   at ASC.People.Api.ApiKeysController.UpdateApiKey(Guid keyId) in /src/ApiKeysController.cs:line 88'

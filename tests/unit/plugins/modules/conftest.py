@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import tempfile
 
@@ -18,16 +16,7 @@ from ansible.module_utils import basic
 from ansible_collections.onlyoffice.docspace.plugins.module_utils import _keys_api
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    from unittest import mock
-
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        serialized = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode()
-        with mock.patch.object(basic, '_ANSIBLE_ARGS', serialized):
-            yield
+from ansible_collections.onlyoffice.docspace.tests.unit.plugins.module_args import patch_module_args
 
 
 class ModuleExit(Exception):
