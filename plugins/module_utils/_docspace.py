@@ -46,6 +46,8 @@ API_PREFIX = '/api/2.0'
 RETRY_STATUSES = (429, 502, 503, 504)
 # POST /keys is not idempotent: a retried creation could make a second key.
 RETRY_METHODS = frozenset(('GET', 'PUT', 'DELETE'))
+# Statuses that say nothing about whether the portal carried out a write: a proxy gave up waiting for it.
+LOST_ANSWER_STATUSES = (502, 504)
 BACKOFF_FACTOR = 0.5
 BACKOFF_JITTER = 0.25
 BACKOFF_MAX = 8.0
@@ -333,6 +335,7 @@ class RetryAfterBeyondBudget(Exception):
 def make_retry(retries, deadline=None):
     """urllib3 Retry policy: back-off with jitter on connection errors and busy answers, never for POST, until deadline."""
     kwargs = dict(
+        attempts=[],
         total=retries,
         connect=retries,
         read=retries,
@@ -361,13 +364,21 @@ class DocSpaceRetry(Retry):
     ProtocolError: a read error, retried for GET, PUT and DELETE only. This makes the two cases the same.
     """
 
-    def __init__(self, *args, deadline=None, **kwargs):
+    def __init__(self, *args, deadline=None, attempts=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.deadline = deadline
+        # What ended each attempt that was retried (an exception or a status), shared by the copies urllib3 makes.
+        self.attempts = [] if attempts is None else attempts
 
     def new(self, **kw):
         kw.setdefault('deadline', self.deadline)
+        kw.setdefault('attempts', self.attempts)
         return super().new(**kw)
+
+    def earlier_answer_lost(self):
+        """Whether an attempt that was retried may have been carried out: it went out and its answer was lost."""
+        return any(attempt in LOST_ANSWER_STATUSES or isinstance(attempt, (ProtocolError, ReadTimeoutError))
+                   for attempt in self.attempts)
 
     def left(self):
         return math.inf if self.deadline is None else self.deadline - time.monotonic()
@@ -378,6 +389,7 @@ class DocSpaceRetry(Retry):
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         if isinstance(error, ProxyError) and isinstance(getattr(error, 'original_error', None), (HTTPException, ConnectionError)):
             error = ProtocolError('Connection aborted.', error.original_error)
+        self.attempts.append(error if error is not None else getattr(response, 'status', None))
         if error is not None and self.left() <= 0:
             raise MaxRetryError(_pool, url, error)
         return super().increment(method, url, response, error, _pool, _stacktrace)
@@ -580,9 +592,20 @@ class DocSpaceClient:
     def call(self, method, path, body=None):
         """Send one API request (retried as the policy allows, within budget()) and return the value of its answer."""
         url = self.url(path)
-        where = '%s %s' % (method, public_url(url))
         deadline = time.monotonic() + self.budget()
-        self.adapter.max_retries = make_retry(self.retries, deadline)
+        self.adapter.max_retries = retry = make_retry(self.retries, deadline)
+        try:
+            return self._send(method, url, body, deadline)
+        except DocSpaceError as error:
+            # A PUT or DELETE that got through before its answer was lost, then retried: the retry's failure (a 401
+            # once the key in use is deleted, a 500 for a key already gone) says nothing about the first attempt.
+            if retry.earlier_answer_lost():
+                error.answer_lost = True
+            raise
+
+    def _send(self, method, url, body, deadline):
+        """call() within the deadline: the answer's value, or a DocSpaceError."""
+        where = '%s %s' % (method, public_url(url))
         outcome = {}
         worker = threading.Thread(target=self._exchange, args=(outcome, method, url, body, deadline), daemon=True)
         worker.start()

@@ -15,7 +15,11 @@ from __future__ import annotations
 import json
 import time
 
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import (
+    LOST_ANSWER_STATUSES,
+    DocSpaceClient,
+    DocSpaceError,
+)
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import (
     ambiguous_name_message,
     appeared_key,
@@ -33,9 +37,7 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys impo
 LOST_ANSWER_MIN_SECONDS = 10.0
 LOST_ANSWER_FIRST_PAUSE = 0.5
 LOST_ANSWER_MAX_PAUSE = 4.0
-# Statuses that say nothing about whether the portal carried out a write: a proxy gave up waiting, or the
-# portal failed in the middle of it.
-UNSURE_WRITE_STATUSES = (502, 504)
+UNSURE_WRITE_STATUSES = LOST_ANSWER_STATUSES
 # A creation answered 500 may have failed after the key was stored, and a proxy may answer 503 after the portal reset
 # the connection in the middle of it: a creation is never sent twice, the keys are listed again instead.
 UNSURE_CREATION_STATUSES = (500, 502, 503, 504)

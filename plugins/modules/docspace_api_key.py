@@ -163,7 +163,9 @@ notes:
     and adopts a key of that name that appeared, rather than creating a second one. The secret of an adopted key
     cannot be shown. When no key appears in that time, the task fails saying how long to wait before running again.
   - After an update or deletion whose answer was lost, the module reads the key back the same way; once the key is as
-    wanted the task succeeds (V(changed)), otherwise it fails saying the outcome is unknown.
+    wanted the task succeeds (V(changed)), otherwise it fails saying the outcome is unknown. This holds too when the
+    automatic retry of that write failed, for example with HTTP 401 because the first attempt had already deactivated
+    or deleted the key the task authenticates with.
   - O(state=absent) with the O(key_id) of a key these credentials cannot see is V(ok). For a non-admin it warns that
     the key may belong to another user, whom only its creator or an admin can delete.
   - B(The secret of a new key is in the task result) unless O(secret_dest) is set. Set C(no_log) to V(true) on the

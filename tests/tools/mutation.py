@@ -32,7 +32,8 @@ import tempfile
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTION = os.path.join('ansible_collections', 'onlyoffice', 'docspace')
-COPIED = ('plugins', 'tests/unit', 'meta', 'galaxy.yml')
+# tests/emulator/docspace_emulator.py: the unit tests' fake portal takes the scope catalogue from it.
+COPIED = ('plugins', 'tests/unit', 'tests/emulator/docspace_emulator.py', 'meta', 'galaxy.yml')
 # mutmut's exit codes (mutmut.stats.status_by_exit_code)
 STATUS = {0: 'survived', 1: 'killed', 3: 'killed', 5: 'no tests', 33: 'no tests', 34: 'skipped', 36: 'timeout',
           24: 'timeout', -24: 'timeout', 152: 'timeout', 255: 'timeout', None: 'not checked'}

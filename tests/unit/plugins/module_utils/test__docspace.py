@@ -752,6 +752,43 @@ def test_a_connection_dropped_after_the_request_is_lost(server):
     assert caught.value.answer_lost and 'closed without an answer' in caught.value.message
 
 
+@pytest.mark.parametrize('first', ['dropped', 'timed out', 502, 504])
+def test_a_retried_write_whose_first_answer_was_lost_fails_as_lost(server, first):
+    """The first DELETE got through (the key in use is gone) but its answer was lost; the retry is refused (401)."""
+    def reply(conn, request):
+        if len(server.requests) > 1:
+            send(conn, 401)
+        elif first == 'timed out':
+            time.sleep(1)
+        elif first != 'dropped':
+            send(conn, first)
+    server.reply = reply
+    with pytest.raises(ds.DocSpaceError) as caught:
+        make_client(server, timeout=0.3, retries=1).delete('keys/1')
+    assert caught.value.status == 401 and caught.value.answer_lost and len(server.requests) == 2
+
+
+@pytest.mark.parametrize('first', [503, 429, 'refused'])
+def test_a_retried_write_whose_first_attempt_surely_failed_fails_as_answered(first):
+    """A 503 or 429 is the portal (or its limiter) saying no; a refused connection sent nothing."""
+    with socket.socket() as unused:
+        unused.bind(('127.0.0.1', 0))
+        port = unused.getsockname()[1]
+    server = Loopback() if first != 'refused' else None
+    try:
+        if server:
+            answers = [(first, ''), (401, '')]
+            server.reply = lambda conn, request: send(conn, *answers.pop(0))
+        url = server.url if server else 'http://127.0.0.1:%d' % port
+        with pytest.raises(ds.DocSpaceError) as caught:
+            ds.DocSpaceClient(url, api_key=SECRET, timeout=2, retries=1).put('keys/1', {})
+        assert not caught.value.answer_lost
+        assert caught.value.status == (401 if server else None)
+    finally:
+        if server:
+            server.stop()
+
+
 def test_an_endless_answer_is_cut_at_the_size_cap(server, monkeypatch):
     monkeypatch.setattr(ds, 'MAX_ANSWER_BYTES', 300000)
 

@@ -344,3 +344,33 @@ def test_a_refusal_after_a_lost_rename_proves_nothing(run_module, portal):
     refuse_every_listing_but_the_first(client)
     result = run_task(run_module, key_id=KEY_ID, name='renamed')
     assert result['failed'] and 'is unknown' in result['msg']
+
+
+def lost_then_refused(method):
+    """The client's error when the write got through, its answer was lost, and the retry was refused (HTTP 401)."""
+    error = DocSpaceError('%s failed with HTTP 401: authentication failed.' % method, 401)
+    error.answer_lost = True
+    return error
+
+
+def test_deleting_the_key_in_use_whose_retry_was_refused_is_confirmed(run_module, portal):
+    client = portal(delete_answers=[lost_then_refused('DELETE')], delete_applies=True)
+    refuse_every_listing_but_the_first(client)
+    result = run_task(run_module, key_id=KEY_ID, state='absent')
+    assert result['changed'] is True and not result.get('failed')
+    assert client.methods() == ['GET keys', 'DELETE keys/' + KEY_ID, 'GET keys']
+
+
+def test_deactivating_the_key_in_use_whose_retry_was_refused_is_confirmed(run_module, portal):
+    client = portal(put_error=lost_then_refused('PUT'), put_applies=True)
+    refuse_every_listing_but_the_first(client)
+    result = run_task(run_module, key_id=KEY_ID, state='inactive')
+    assert result['changed'] is True and not result.get('failed')
+    assert [call[0] for call in client.writes()] == ['PUT']
+
+
+def test_a_refusal_that_was_the_first_answer_is_an_authentication_failure(run_module, portal):
+    client = portal(delete_answers=[DocSpaceError('DELETE failed with HTTP 401: authentication failed.', 401)])
+    result = run_task(run_module, key_id=KEY_ID, state='absent')
+    assert result['failed'] and result['changed'] is False and result['status'] == 401
+    assert client.methods() == ['GET keys', 'DELETE keys/' + KEY_ID]
