@@ -4,7 +4,7 @@
 
 """Mutation score of plugins/ under the unit tests (mutmut 3), per file. Prints figures; it passes or fails nothing.
 
-usage: python tests/tools/mutation.py [--max-children N] [--keep DIR] [--only plugins/module_utils/_docspace]
+usage: python tests/tools/mutation.py [--max-children N] [--keep DIR [--report]] [--only plugins/module_utils/_docspace]
                                       [--survivors FILE_FRAGMENT]
 
 Run it with a Python that has tests/requirements-mutation.txt and ansible-core installed (any venv of
@@ -25,6 +25,7 @@ import collections
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,29 +75,79 @@ def run_mutmut(work, max_children, only=()):
     return subprocess.run(command, cwd=work, env=env, check=False).returncode
 
 
-def results(work):
-    """{file: Counter(status)} and {file: [surviving mutant names]} from mutmut's .meta files."""
-    scores, survivors = {}, collections.defaultdict(list)
+# Printed by this script run inside WORK (mutmut reads its configuration from the working directory on import).
+DIFFS = """
+import json, sys
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+names = json.load(sys.stdin)
+json.dump({name: get_diff_for_mutant(name, path=path) for name, path in names.items()}, sys.stdout)
+"""
+STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+KINDS = ('behaviour', 'wording')
+
+
+def mutants(work):
+    """{name: (source path relative to WORK, status)} from mutmut's .meta files."""
+    found = {}
     for meta in sorted(glob.glob(os.path.join(work, 'mutants', '**', '*.py.meta'), recursive=True)):
-        relative = os.path.relpath(meta[:-len('.meta')], os.path.join(work, 'mutants', COLLECTION))
+        source = os.path.relpath(meta[:-len('.meta')], os.path.join(work, 'mutants'))
         with open(meta, encoding='utf-8') as handle:
             codes = json.load(handle).get('exit_code_by_key', {})
-        scores[relative] = collections.Counter(STATUS.get(code, 'suspicious') for code in codes.values())
-        survivors[relative] = sorted(name for name, code in codes.items() if code == 0)
-    return scores, survivors
+        found.update((name, (source, STATUS.get(code, 'suspicious'))) for name, code in codes.items())
+    return found
 
 
-def table(scores):
-    lines = ['%-45s %7s %7s %8s %8s %7s %7s' % ('file', 'mutants', 'killed', 'survived', 'no tests', 'timeout', 'score')]
-    for path, counts in sorted(scores.items()):
-        total = sum(counts.values())
-        if not total or not counts['killed'] + counts['survived'] + counts['timeout'] + counts['no tests']:
+def diffs(work, names):
+    """{name: unified diff of the mutant} (mutmut show, for many mutants in one process)."""
+    answer = subprocess.run([sys.executable, '-c', DIFFS], cwd=work, input=json.dumps(names), capture_output=True,
+                            text=True, check=True)
+    return json.loads(answer.stdout)
+
+
+def kind(diff):
+    """'wording' when the mutant changes only the text of messages (string literals with a space in them; a string
+    without one, such as a dict key, a path or a choice, is behaviour), else 'behaviour'."""
+    lines = [line for line in diff.splitlines() if line[:1] in '-+' and line[:3] not in ('---', '+++')]
+
+    def masked(sign):
+        text = '\n'.join(line[1:] for line in lines if line[0] == sign)
+        return STRING.sub(lambda match: '<message>' if re.search(r'\s', match.group()) else match.group(), text)
+
+    return 'wording' if masked('-') == masked('+') else 'behaviour'
+
+
+def classify(work):
+    """[(file, name, status, kind, diff)] for every mutant."""
+    found = mutants(work)
+    shown = diffs(work, {name: source for name, (source, _status) in found.items()})
+    return [(os.path.relpath(source, COLLECTION), name, status, kind(shown[name]), shown[name])
+            for name, (source, status) in sorted(found.items())]
+
+
+def table(classified):
+    """Per file: mutants, then killed/survived/no tests/timeout and the score of the behaviour-changing ones, and
+    the score of all of them (message wording included)."""
+    counts = collections.defaultdict(collections.Counter)
+    for path, _name, status, what, _diff in classified:
+        counts[path][status] += 1
+        counts[path][(what, status)] += 1
+        counts[path][what] += 1
+    head = '%-45s %7s %8s %7s %8s %8s %7s %9s %7s' % (
+        'file', 'mutants', 'wording', 'killed', 'survived', 'no tests', 'timeout', 'behaviour', 'all')
+    lines = [head]
+    for path, count in sorted(counts.items()):
+        if not count['killed'] + count['survived'] + count['timeout'] + count['no tests']:
             continue  # not run (--only)
-        tested = counts['killed'] + counts['survived'] + counts['timeout']
-        score = 100.0 * (counts['killed'] + counts['timeout']) / tested if tested else 0.0
-        figures = (path, total, counts['killed'], counts['survived'], counts['no tests'], counts['timeout'], score)
-        lines.append('%-45s %7d %7d %8d %8d %7d %6.1f%%' % figures)
+        behaviour = [count[('behaviour', status)] for status in ('killed', 'survived', 'no tests', 'timeout')]
+        lines.append('%-45s %7d %8d %7d %8d %8d %7d %8s %7s' % (
+            (path, sum(count[what] for what in KINDS), count['wording']) + tuple(behaviour)
+            + (score(behaviour[0] + behaviour[3], sum(behaviour)), score(count['killed'] + count['timeout'],
+                                                                           count['killed'] + count['timeout'] + count['survived'] + count['no tests']))))
     return lines
+
+
+def score(killed, tested):
+    return '%.1f%%' % (100.0 * killed / tested) if tested else '-'
 
 
 def main(argv=None):
@@ -106,22 +157,26 @@ def main(argv=None):
     parser.add_argument('--only', action='append', default=[],
                         help='mutate only this module, e.g. plugins/module_utils/_docspace (repeatable)')
     parser.add_argument('--survivors', action='append', default=[],
-                        help='list the surviving mutants of files whose path contains this (repeatable)')
+                        help='show the behaviour-changing surviving mutants of files whose path contains this (repeatable)')
+    parser.add_argument('--report', action='store_true', help='only report the results already in --keep DIR')
     options = parser.parse_args(argv)
     work = options.keep or tempfile.mkdtemp(prefix='docspace-mutmut-')
     try:
-        if not os.path.exists(os.path.join(work, 'setup.cfg')):
-            prepare(work)
-        code = run_mutmut(work, options.max_children, options.only)
-        scores, survivors = results(work)
-        print('\n'.join(table(scores)))
-        print('score: killed / (killed + survived), timeouts count as killed; "no tests": no unit test runs that function')
+        code = 0
+        if not options.report:
+            if not os.path.exists(os.path.join(work, 'setup.cfg')):
+                prepare(work)
+            code = run_mutmut(work, options.max_children, options.only)
+        classified = classify(work)
+        print('\n'.join(table(classified)))
+        print('The counts after "wording" are of the behaviour-changing mutants; "wording" mutants change only message '
+              'text.\nScore: (killed + timeout) / every mutant that ran or had no test to run; "no tests": no unit '
+              'test runs that function.')
         for fragment in options.survivors:
-            for path, names in sorted(survivors.items()):
-                if fragment in path:
-                    print('\nsurvivors in %s (mutmut show NAME in %s):' % (path, work))
-                    print('\n'.join('  ' + name for name in names) or '  none')
-        return 0 if code == 0 and scores else 1
+            for path, name, status, what, diff in classified:
+                if fragment in path and what == 'behaviour' and status in ('survived', 'no tests'):
+                    print('\n# %s (%s)\n%s' % (name, status, '\n'.join(diff.splitlines()[2:])))
+        return 0 if code == 0 and classified else 1
     finally:
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)
