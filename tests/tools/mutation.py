@@ -33,8 +33,8 @@ import tempfile
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTION = os.path.join('ansible_collections', 'onlyoffice', 'docspace')
-# tests/emulator/docspace_emulator.py: the unit tests' fake portal takes the scope catalogue from it.
-COPIED = ('plugins', 'tests/unit', 'tests/emulator/docspace_emulator.py', 'meta', 'galaxy.yml')
+# All of tests/: the unit tests import from other test folders (the fake portal takes the emulator's scope catalogue).
+COPIED = ('plugins', 'tests', 'meta', 'galaxy.yml')
 # mutmut's exit codes (mutmut.stats.status_by_exit_code)
 STATUS = {0: 'survived', 1: 'killed', 3: 'killed', 5: 'no tests', 33: 'no tests', 34: 'skipped', 36: 'timeout',
           24: 'timeout', -24: 'timeout', 152: 'timeout', 255: 'timeout', None: 'not checked'}
@@ -57,7 +57,7 @@ def prepare(work):
     for item in COPIED:
         source = os.path.join(REPO_ROOT, item)
         if os.path.isdir(source):
-            shutil.copytree(source, os.path.join(target, item), ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+            shutil.copytree(source, os.path.join(target, item), ignore=shutil.ignore_patterns('__pycache__', '*.pyc', 'output'))
         elif os.path.exists(source):
             os.makedirs(os.path.dirname(os.path.join(target, item)), exist_ok=True)
             shutil.copy(source, os.path.join(target, item))
