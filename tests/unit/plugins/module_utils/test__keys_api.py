@@ -447,6 +447,8 @@ def test_read_back_stops_as_soon_as_the_write_shows():
 # --- the module around it -----------------------------------------------------------------------------------------
 
 class Ended(Exception):
+    """How the module ended (exit_json or fail_json), and with what."""
+
     def __init__(self, how, result):
         super().__init__(how)
         self.how = how
@@ -470,28 +472,29 @@ class Module:
 
 
 @pytest.fixture
-def module(monkeypatch):
+def key_module(monkeypatch):
     client = Portal()
     monkeypatch.setattr(DocSpaceClient, 'from_module', classmethod(lambda cls, module: client))
     return Module()
 
 
-def run(module, body):
+def run(ansible_module, body):
     with pytest.raises(Ended) as caught:
-        run_key_module(module, body)
+        run_key_module(ansible_module, body)
     return caught.value.how, caught.value.result
 
 
-def test_run_key_module_exits_with_the_result_and_passes_warnings_on(module):
-    def body(module, api):
+def test_run_key_module_exits_with_the_result_and_passes_warnings_on(key_module):
+    def body(_module, api):
         api.warn('careful')
         return dict(changed=True, key=api.list()[0]['id'])
-    assert run(module, body) == ('exit_json', dict(changed=True, key=KEY_ID))
-    assert module.warnings == ['careful']
+    assert run(key_module, body) == ('exit_json', dict(changed=True, key=KEY_ID))
+    assert key_module.warnings == ['careful']
 
 
-def test_run_key_module_fails_a_failed_result(module):
-    assert run(module, lambda module, api: dict(failed=True, msg='no')) == ('fail_json', dict(failed=True, msg='no'))
+def test_run_key_module_fails_a_failed_result(key_module):
+    failed = dict(failed=True, msg='no')
+    assert run(key_module, lambda _module, api: dict(failed)) == ('fail_json', failed)
 
 
 @pytest.mark.parametrize('error, result', [
@@ -499,7 +502,7 @@ def test_run_key_module_fails_a_failed_result(module):
     (DocSpaceError('Lost.', changed=True, key={'id': NEW_ID}),
      dict(msg='Lost.', failed=True, changed=True, key={'id': NEW_ID})),
 ])
-def test_run_key_module_turns_a_docspace_error_into_the_failure(module, error, result):
-    def body(module, api):
+def test_run_key_module_turns_a_docspace_error_into_the_failure(key_module, error, result):
+    def body(_module, api):
         raise error
-    assert run(module, body) == ('fail_json', result)
+    assert run(key_module, body) == ('fail_json', result)
