@@ -48,7 +48,7 @@ WRITE_SCOPE = '*:write'
 
 def answer_lost(exc, statuses=UNSURE_WRITE_STATUSES):
     """Whether a failed write may have been carried out all the same."""
-    return bool(getattr(exc, 'answer_lost', False) or exc.timed_out or exc.status in statuses)
+    return bool(exc.answer_lost or exc.timed_out or exc.status in statuses)
 
 
 def scope_refusal(exc, scope, action):
@@ -172,7 +172,7 @@ class ApiKeys:
                                 % (self.client.url('keys'), describe_value(key), body['name']))
         return key, key.get('key') if isinstance(key.get('key'), str) else None
 
-    def adopt(self, name, known_keys, exc, warn_adopted=True):
+    def adopt(self, name, known_keys, exc, warn_adopted):
         """The key a lost creation made, once it is listed; DocSpaceError when it does not appear in time."""
         known_ids = set(key.get('id') for key in known_keys)
         caller_id = self.caller_id()
@@ -224,22 +224,21 @@ class ApiKeys:
         raise DocSpaceError('%s %s answered %s instead of true or false; is base_url a DocSpace portal?'
                             % (method, self.client.url('keys/%s' % key_id), describe_value(answer)))
 
-    def confirm(self, exc, action, key_id, done, locks_out=False):
+    def confirm(self, exc, action, key_id, done, locks_out):
         """After a write whose answer was lost: list until the write shows, or fail saying the outcome is unknown.
 
         locks_out: the write deactivates or deletes a key, so once it took effect the credentials may be refused (HTTP
         401) when they were that very key; a listing refused like that, right after listing worked, shows the write.
         """
-        if self.poll(lambda keys: True if done(keys) else None, locked_out_means=True if locks_out else None) is None:
+        if self.poll(lambda keys: done(keys) or None, locked_out_means=locks_out or None) is None:
             raise DocSpaceError('%s Whether the portal did %s API key %s is unknown: it did not show within %g seconds; '
                                 'check the key (docspace_api_key_info) before running the task again.'
-                                % (exc.message, 'delete' if action == 'delete' else 'change', key_id,
-                                   self.lost_answer_window()), exc.status)
+                                % (exc.message, action, key_id, self.lost_answer_window()), exc.status)
 
     # --- waiting for a write whose answer was lost ------------------------------------------------------------------
 
     def lost_answer_window(self):
-        return max(LOST_ANSWER_MIN_SECONDS, float(getattr(self.client, 'timeout', 0) or 0))
+        return max(LOST_ANSWER_MIN_SECONDS, float(self.client.timeout))
 
     def poll(self, found_in, locked_out_means=None):
         """found_in(listed keys) until it returns something other than None, with back-off, for a bounded time."""
