@@ -246,8 +246,13 @@ def test_a_key_made_before_a_failure_keeps_its_secret_in_the_result(run_module, 
     assert result['created']['parked']['key'].startswith('sk-')
     assert 'delete stray' in result['msg'] and result['deleted'] == []
     parked_id = result['created']['parked']['id']
-    assert result['messages'] == ["API key 'parked' (%s): created, but not deactivated." % parked_id, 'Not done: delete stray.']
+    assert result['messages'] == ["API key 'parked' (%s): created, but not deactivated." % parked_id,
+                                  'Not done: delete stray.']
     assert [call[0] for call in client.writes()] == ['POST', 'PUT']
+
+
+def cannot_write(self, secret):
+    raise DocSpaceError('Cannot write secret_dest %s: disk full.' % self.path)
 
 
 def portal_time(days):
@@ -305,8 +310,6 @@ def test_a_new_key_neither_written_nor_deleted_again_is_not_claimed_in_secret_de
     refused = DocSpaceError('DELETE http://portal.test/api/2.0/keys failed with HTTP 403.', 403)
     client = portal([old], delete_answers=[refused])
 
-    def cannot_write(self, secret):
-        raise DocSpaceError('Cannot write secret_dest %s: disk full.' % self.path)
     monkeypatch.setattr(docspace_api_keys_run.SecretFile, 'write', cannot_write)
     config = [dict(name='ci', permissions=['files:read'], recreate='when_needed', secret_dest=str(dest))]
     result = run_task(run_module, config=config)
@@ -317,6 +320,29 @@ def test_a_new_key_neither_written_nor_deleted_again_is_not_claimed_in_secret_de
     assert any('delete API key %s' % new_id in message for message in result['messages'])
     assert not any('not retired yet' in message for message in result['messages'])
     assert result['replaced'] == [] and dest.read_text() == 'sk-' + 'f' * 64
+
+
+def expiring(index, name, **overrides):
+    """An own key of 30 days with 5 left: recreate when_needed with renew_before_days 7 replaces it."""
+    return own(index, name, createOn=portal_time(-25), expiresAt=portal_time(5), **overrides)
+
+
+ROTATED = dict(name='ci', permissions=['files:read', 'rooms:read'], recreate='when_needed', renew_before_days=7)
+
+
+def refuse_puts(client, status):
+    def refuse(path, body):
+        client.record('PUT', path, body)
+        raise DocSpaceError('PUT failed with HTTP %d.' % status, status)
+    client.put = refuse
+
+
+def refused_deletion():
+    return DocSpaceError('DELETE http://portal.test/api/2.0/keys failed with HTTP 403.', 403)
+
+
+def untouched(old):
+    return '; API key %s (ci), the one to replace, is untouched' % old['id']
 
 
 # --- what each write is reported as -----------------------------------------------------------------------------------
@@ -368,9 +394,9 @@ def test_a_failed_write_lists_every_write_not_done(run_module, portal):
     client = portal(keys, self_key_id=in_use['id'])
     refuse_puts(client, 409)
     scopes = ['files:read', 'rooms:read']
-    config = [dict(name='a', permissions=scopes), dict(name='b', permissions=scopes), dict(name='c', permissions=scopes),
-              dict(name='d', permissions=scopes, recreate='when_needed'),
-              dict(name='me', permissions=['*'], recreate='when_needed', renew_before_days=7)]
+    config = [dict(name=name, permissions=scopes) for name in ('a', 'b', 'c')] + [
+        dict(name='d', permissions=scopes, recreate='when_needed'),
+        dict(name='me', permissions=['*'], recreate='when_needed', renew_before_days=7)]
     result = run_task(run_module, config=config, state='overridden', unlisted='delete')
     not_done = 'Not done: update b, create c, replace d, replace me, delete stray, delete the old key of me.'
     assert result['failed'] and result['changed'] is False and result['status'] == 409
@@ -379,7 +405,7 @@ def test_a_failed_write_lists_every_write_not_done(run_module, portal):
     assert result['messages'] == [not_done] and [call[0] for call in client.writes()] == ['PUT']
 
 
-# --- check mode ----------------------------------------------------------------------------------------------------
+# --- check mode -------------------------------------------------------------------------------------------------------
 
 def test_check_mode_fails_on_an_unknown_scope_of_a_key_to_update(run_module, portal):
     client = portal([own(1, 'ci')])
@@ -394,7 +420,7 @@ def test_check_mode_fails_on_a_secret_dest_that_could_not_be_written(run_module,
     assert result['failed'] and 'does not exist' in result['msg'] and client.writes() == []
 
 
-# --- creations whose answer is lost ------------------------------------------------------------------------------------
+# --- creations whose answer is lost -----------------------------------------------------------------------------------
 
 def test_a_creation_whose_answer_is_lost_adopts_the_key_and_warns_its_secret_is_gone(run_module, portal):
     client = portal([own(1, 'ci')], lost_posts={1})
@@ -416,30 +442,7 @@ def test_a_lost_creation_with_secret_dest_deletes_the_adopted_key_without_a_warn
     assert client.keys == [] and result['warnings'] == [] and not dest.exists()
 
 
-# --- replacements ------------------------------------------------------------------------------------------------------
-
-def expiring(index, name, **overrides):
-    """An own key of 30 days with 5 left: recreate when_needed with renew_before_days 7 replaces it."""
-    return own(index, name, createOn=portal_time(-25), expiresAt=portal_time(5), **overrides)
-
-
-ROTATED = dict(name='ci', permissions=['files:read', 'rooms:read'], recreate='when_needed', renew_before_days=7)
-
-
-def refuse_puts(client, status):
-    def refuse(path, body):
-        client.record('PUT', path, body)
-        raise DocSpaceError('PUT failed with HTTP %d.' % status, status)
-    client.put = refuse
-
-
-def refused_deletion():
-    return DocSpaceError('DELETE http://portal.test/api/2.0/keys failed with HTTP 403.', 403)
-
-
-def untouched(old):
-    return '; API key %s (ci), the one to replace, is untouched' % old['id']
-
+# --- replacements -----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('delete_refused', [False, True])
 def test_a_replacement_whose_creation_answer_is_lost_is_deleted_again_and_the_old_key_untouched(
@@ -521,17 +524,14 @@ def test_a_replacement_whose_old_key_cannot_be_deleted_keeps_the_new_key_and_its
             % (new_id, old['id'])) in result['msg']
     assert 'Done before it: created inactive ci.' in result['msg']
     assert result['created']['ci']['id'] == new_id and result['created']['ci']['key'].startswith('sk-')
-    assert result['messages'] == ["API key 'ci' (%s): made to replace %s, which is not retired yet." % (new_id, old['id'])]
+    assert result['messages'] == ["API key 'ci' (%s): made to replace %s, which is not retired yet."
+                                  % (new_id, old['id'])]
     assert result['replaced'] == [] and result['deleted'] == []
     assert sorted((entry['id'], entry['active']) for entry in result['after']) == sorted([(old['id'], True),
                                                                                           (new_id, False)])
 
 
-# --- secret_dest -------------------------------------------------------------------------------------------------------
-
-def cannot_write(self, secret):
-    raise DocSpaceError('Cannot write secret_dest %s: disk full.' % self.path)
-
+# --- secret_dest ------------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('delete_refused', [False, True])
 def test_a_new_key_whose_secret_cannot_be_written_is_deleted_again(
@@ -539,9 +539,11 @@ def test_a_new_key_whose_secret_cannot_be_written_is_deleted_again(
     client = portal([], delete_answers=[refused_deletion()] if delete_refused else [])
     monkeypatch.setattr(docspace_api_keys_run.SecretFile, 'write', cannot_write)
     dest = tmp_path / 'ci.key'
-    result = run_task(run_module, config=[dict(name='ci', permissions=['*'], expires_in_days=30, secret_dest=str(dest))])
+    config = [dict(name='ci', permissions=['*'], expires_in_days=30, secret_dest=str(dest))]
+    result = run_task(run_module, config=config)
     new_id = client.made[0]
-    why = 'Made API key %s (ci) but could not write its secret (Cannot write secret_dest %s: disk full)' % (new_id, dest)
+    why = ('Made API key %s (ci) but could not write its secret (Cannot write secret_dest %s: disk full)'
+           % (new_id, dest))
     assert result['failed'] and [call[0] for call in client.writes()] == ['POST', 'DELETE']
     if delete_refused:
         assert why + ', and deleting it again failed' in result['msg']
@@ -589,7 +591,7 @@ def test_secret_dest_takes_the_file_options_of_the_task(run_module, portal, tmp_
     assert oct(dest.stat().st_mode & 0o777) == '0o640' and dest.read_text().startswith('sk-')
 
 
-# --- reads, options and the key in use ------------------------------------------------------------------------------
+# --- reads, options and the key in use --------------------------------------------------------------------------------
 
 def test_an_empty_portal_is_not_asked_who_the_caller_is(run_module, portal):
     client = portal([])
