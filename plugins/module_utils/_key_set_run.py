@@ -165,7 +165,7 @@ class Run:
             new, secret = self.api.create_once(step.body, self.keys, warn_adopted=False)
         except DocSpaceError as exc:
             raise DocSpaceError('Could not create the replacement of API key %s (%s), so the key is untouched: %s'
-                                % (old['id'], old.get('name'), exc.message), exc.status, **exc.result) from None
+                                % (old['id'], old.get('name'), exc.message), exc.status) from None
         if secret is None:
             self.discard(step, new, 'The answer to the creation of API key %s (%s) was lost, so its secret is unknown '
                                     'and a replacement without its secret is worth nothing'
