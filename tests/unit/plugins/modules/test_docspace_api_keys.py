@@ -317,6 +317,8 @@ def test_a_new_key_neither_written_nor_deleted_again_is_not_claimed_in_secret_de
     assert result['failed'] and result['changed'] is True
     assert [call[0] for call in client.writes()] == ['POST', 'DELETE']
     assert result['created'] == {'ci': {'id': new_id}}  # no secret_dest: the file never got its secret
+    assert 'before running the task again%s.' % untouched(old) in result['msg']
+    assert result['messages'][0].startswith("API key 'ci' (%s): made, but" % new_id)
     assert any('delete API key %s' % new_id in message for message in result['messages'])
     assert not any('not retired yet' in message for message in result['messages'])
     assert result['replaced'] == [] and dest.read_text() == 'sk-' + 'f' * 64
