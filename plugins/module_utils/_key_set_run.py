@@ -35,7 +35,7 @@ class Run:
         self.keys = keys
         self.secret_files = secret_files
         self.now = now
-        self.done = []  # (step, key after the write; for a creation or replacement, the new key)
+        self.done = []  # (step, the new key of a creation or replacement, else None: the step has the key written)
         self.secrets = {}
         self.replaced = []
         self.messages = list(plan.kept)
@@ -110,7 +110,7 @@ class Run:
                     self.api.delete(step.key_id)
                 else:
                     self.api.update(step.key, step.changes)
-            self.record(step, None if step.action == 'delete' else apply_update(step.key, step.changes))
+            self.record(step, None)
 
     def create(self, step):
         if self.module.check_mode:
@@ -165,7 +165,7 @@ class Run:
             new, secret = self.api.create_once(step.body, self.keys, warn_adopted=False)
         except DocSpaceError as exc:
             raise DocSpaceError('Could not create the replacement of API key %s (%s), so the key is untouched: %s'
-                                % (old['id'], old.get('name'), exc.message), exc.status, **exc.result) from None
+                                % (old['id'], old.get('name'), exc.message), exc.status) from None
         if secret is None:
             self.discard(step, new, 'The answer to the creation of API key %s (%s) was lost, so its secret is unknown '
                                     'and a replacement without its secret is worth nothing'
@@ -295,7 +295,7 @@ def todo_text(step):
 
 
 def change_names(changes):
-    names = dict(permissions='permissions', isActive='activated' if changes.get('isActive') else 'deactivated')
+    names = dict(isActive='activated' if changes.get('isActive') else 'deactivated')
     return [names.get(field, field) for field in changes]
 
 
