@@ -157,7 +157,7 @@ def key_list_problem(keys, url):
 def find_key_by_id(keys, key_id):
     """The key with this (canonical) id among the listed keys, or None."""
     for key in keys:
-        if isinstance(key, dict) and str(key.get('id', '')).lower() == key_id:
+        if isinstance(key, dict) and str(key.get('id')).lower() == key_id:
             return key
     return None
 
@@ -228,8 +228,10 @@ def expired_message(key):
 # --- finding a key by name (lifecycle) ------------------------------------------------------------------------------
 
 def created_by_id(key):
+    """The id of the key's creator (lowercase), or None when the listed key does not say: then it is nobody's own."""
     creator = key.get('createBy')
-    return str(creator.get('id', '')).lower() if isinstance(creator, dict) else ''
+    creator_id = creator.get('id') if isinstance(creator, dict) else None
+    return None if creator_id is None else str(creator_id).lower()
 
 
 def keys_named(keys, name):
@@ -239,7 +241,7 @@ def keys_named(keys, name):
 
 def own_keys(keys, user_id):
     """The keys created by this user: an admin lists every key of the portal, and must not take over another's."""
-    user_id = str(user_id or '').lower()
+    user_id = str(user_id).lower()
     return [key for key in keys if created_by_id(key) == user_id]
 
 

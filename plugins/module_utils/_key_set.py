@@ -162,8 +162,6 @@ class Step:
     def lockout_reason(self):
         if self.action == 'delete':
             return 'deletes the API key this task authenticates with'
-        if self.action == 'replace':
-            return 'replaces (and so deletes) the API key this task authenticates with'
         if self.action == 'retire':
             return 'deletes the API key this task authenticates with, which a new key replaced'
         if self.changes.get('isActive') is False:
@@ -264,7 +262,7 @@ def entry_key(entry, named, state, secret_file):
     replacement leaves, resolved as docspace_api_key does (pick_current); otherwise they are an error (None)."""
     if len(named) <= 1:
         return (named[0] if named else None), []
-    if entry.get('recreate', 'never') == 'never' or state == 'deleted':
+    if entry['recreate'] == 'never' or state == 'deleted':
         return None, None
     return pick_current(named, secret_file.postfix() if secret_file is not None else None)
 

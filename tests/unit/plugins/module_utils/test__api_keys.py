@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 
 import pytest
 
@@ -140,6 +141,14 @@ def test_own_keys_and_names():
     assert keys.keys_named([mine, theirs, 'junk'], 'ci') == [mine, theirs]
 
 
+@pytest.mark.parametrize('caller', ['', None, 'None', 'u1'])
+def test_a_key_that_does_not_say_who_created_it_is_never_the_callers_own(caller):
+    unowned = [dict(KEY, createBy=None), dict(KEY, createBy={'displayName': 'Admin'}), dict(KEY, createBy='u1'),
+               {'id': 'k3', 'name': 'ci'}]
+    assert keys.own_keys(unowned, caller) == []
+    assert keys.appeared_key(unowned, set(), 'ci', caller) is None
+
+
 @pytest.mark.parametrize('created_on, expires_at, days', [
     ('2026-07-01T10:00:00.0000000Z', '2026-07-31T10:00:00.0000000Z', 30),
     ('2026-07-01T10:00:00.0000000Z', '2026-07-31T13:00:00.0000000+03:00', 30),
@@ -229,3 +238,98 @@ def test_appeared_key_only_adopts_a_new_own_key_of_that_name():
     fresh = dict(KEY, id='fresh', createBy={'id': 'me'})
     assert keys.appeared_key([old, theirs, other_name], {'old'}, 'ci', 'me') is None
     assert keys.appeared_key([old, theirs, other_name, fresh], {'old'}, 'ci', 'me') is fresh
+
+
+def test_apply_update_stores_a_scope_list_as_sent():
+    after = keys.apply_update(KEY, {'permissions': ['rooms:read', 'files:read']})
+    assert after['permissions'] == ['rooms:read', 'files:read']
+
+
+def test_a_null_scope_is_refused_as_blank():
+    with pytest.raises(DocSpaceError, match='blank'):
+        keys.clean_permissions(['files:read', None])
+
+
+def test_describe_key_copies_last_use_and_tolerates_a_missing_creator():
+    now = datetime.datetime(2026, 7, 2, tzinfo=UTC)
+    described = keys.describe_key(dict(KEY, createBy=None, lastUsed='2026-07-01T11:00:00.0000000Z'), now)
+    assert described['last_used'] == '2026-07-01T11:00:00.0000000Z' and described['created_by'] is None
+
+
+def test_messages_about_a_key_name_its_id_and_name():
+    key = dict(KEY, expiresAt='2026-07-01T23:00:00.0000000Z')
+    for message in (keys.expired_message(key), keys.expiry_mismatch_message(key, 30)):
+        assert '%s (ci)' % KEY['id'] in message
+
+
+@pytest.fixture
+def host_in_tokyo(monkeypatch):
+    monkeypatch.setenv('TZ', 'JST-9')
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_dates_are_written_in_utc_whatever_the_hosts_timezone(host_in_tokyo):
+    moscow = datetime.timezone(datetime.timedelta(hours=3))
+    assert keys.format_date(datetime.datetime(2026, 7, 1, 13, 0, tzinfo=moscow)) == '2026-07-01T10:00:00.0000000Z'
+    planned = keys.planned_key(keys.creation_body('ci', ['*'], 1), True, datetime.datetime(2026, 7, 1, 23, tzinfo=UTC))
+    assert planned['createOn'] == '2026-07-01T23:00:00.0000000Z'
+    assert planned['expiresAt'] == '2026-07-02T23:00:00.0000000Z'
+
+
+def test_a_key_has_expired_at_the_instant_of_its_expiry():
+    key = dict(KEY, expiresAt='2026-07-02T00:00:00.0000000Z')
+    assert keys.is_expired(key, datetime.datetime(2026, 7, 2, tzinfo=UTC))
+    assert not keys.is_expired(key, datetime.datetime(2026, 7, 1, 23, 59, 59, 999999, tzinfo=UTC))
+
+
+@pytest.mark.parametrize('expires_at, days', [
+    ('2026-07-31T11:59:59.0000000Z', 30),
+    ('2026-07-31T12:00:01.0000000Z', 31),
+])
+def test_lifetime_rounds_to_the_nearest_whole_day(expires_at, days):
+    assert keys.lifetime_days({'createOn': '2026-07-01T00:00:00.0000000Z', 'expiresAt': expires_at}) == days
+
+
+def test_parse_date_reads_a_short_fraction_as_tenths():
+    assert keys.parse_date('2026-07-01T10:00:00.5Z') == datetime.datetime(2026, 7, 1, 10, 0, 0, 500000, tzinfo=UTC)
+
+
+def test_plan_task_warns_only_about_an_expired_key():
+    plan = keys.plan_task(dict(KEY, expiresAt='2026-07-31T00:00:00Z'), None, 'ci', None, None, None, NOW)
+    assert plan.action == 'none' and plan.warning is None
+
+
+def test_plan_repr_shows_the_decision():
+    assert repr(keys.Plan('update', changes={'isActive': False})).startswith("Plan('update', body=None, changes={'isAc")
+
+
+@pytest.mark.parametrize('field, value, problem', [
+    ('id', 5, 'its id is not a string'),
+    ('id', None, 'its id is not a string'),
+    ('name', 5, 'its name is not a string'),
+    ('isActive', 'true', 'its isActive is not a boolean'),
+    ('createBy', 'u1', 'its createBy is not an object'),
+    ('createOn', 20260701, 'its createOn is not a string'),
+    ('expiresAt', 20260701, 'its expiresAt is not a string'),
+    ('permissions', 'files:read', 'its permissions are not a list of scope names'),
+    ('permissions', ['files:read', 5], 'its permissions are not a list of scope names'),
+])
+def test_key_shape_problem_names_the_field_of_the_wrong_type(field, value, problem):
+    assert keys.key_shape_problem(dict(KEY, **{field: value})) == problem
+
+
+def test_key_shape_problem_counts_null_as_absent():
+    nulls = dict(KEY, name=None, isActive=None, createBy=None, createOn=None, expiresAt=None, permissions=None)
+    assert keys.key_shape_problem(nulls) is None
+    assert keys.key_shape_problem(KEY) is None
+
+
+def test_key_list_problem_says_what_the_answer_was_and_where_from():
+    url = 'https://portal.example/api/2.0/keys'
+    assert keys.key_list_problem([KEY, 'junk', None], url) is None
+    assert keys.key_list_problem({'response': []}, url).startswith('GET %s answered something other than a list' % url)
+    problem = keys.key_list_problem([KEY, dict(KEY, isActive='yes')], url)
+    assert problem.startswith('GET %s answered a key' % url) and '(its isActive is not a boolean)' in problem

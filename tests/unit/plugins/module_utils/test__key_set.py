@@ -396,3 +396,116 @@ def test_ambiguous_and_expiry_failures_give_this_modules_advice():
         plan([CI, twin], [entry('ci')])
     with pytest.raises(DocSpaceError, match=r'not 30; .*state: deleted.*recreate: when_needed'):
         plan([CI], [entry('ci', expires_in_days=30)])
+
+
+# --- config normalisation --------------------------------------------------------------------------------------------
+
+def test_check_config_trims_scopes_and_fills_in_the_rotation_defaults():
+    assert ks.check_config([{'name': 'ci', 'permissions': [' files:read ']}], 'merged', None) == [
+        {'name': 'ci', 'permissions': ['files:read'], 'recreate': 'never', 'renew_before_days': None,
+         'secret_dest': None}]
+
+
+def test_check_config_refuses_a_renewal_window_the_entrys_own_lifetime_is_always_within():
+    with pytest.raises(DocSpaceError, match='config\\[0\\]: renew_before_days: 6 would replace a 7-day key'):
+        plan(PORTAL, [entry('ci', expires_in_days=7, recreate='when_needed', renew_before_days=6)])
+
+
+# --- which key each write is about ---------------------------------------------------------------------------------
+
+def test_steps_for_config_entries_are_neither_unlisted_nor_leftovers():
+    the_plan = plan(PORTAL, [entry('ci', active=False), entry('new', permissions=['*'])])
+    assert [(step.action, step.unlisted, step.leftover) for step in the_plan.steps] == [
+        ('update', False, False), ('create', False, False)]
+
+
+@pytest.mark.parametrize('unlisted, action', [('delete', 'delete'), ('deactivate', 'update')])
+def test_unlisted_removals_name_their_key_and_say_they_are_unlisted(unlisted, action):
+    the_plan = plan([CI, BACKUP], [entry('ci', permissions=['files:read'])], state='overridden', unlisted=unlisted)
+    assert [(step.action, step.name, step.key_id, step.unlisted) for step in the_plan.steps] == [
+        (action, 'backup', 'k-backup', True)]
+
+
+def test_deletions_by_name_name_their_key():
+    the_plan = plan(PORTAL, [entry('ci'), entry('backup')], state='deleted', self_key_id='k-ci')
+    assert [(step.name, step.key_id) for step in the_plan.steps] == [('backup', 'k-backup'), ('ci', 'k-ci')]
+
+
+def test_state_deleted_refuses_two_own_keys_of_a_name_even_with_recreate():
+    newer = key('k-ci-new', 'ci', created='2026-07-20T12:00:00.0000000Z')
+    with pytest.raises(DocSpaceError, match=r"2 of your API keys are named 'ci' \(k-ci, k-ci-new\)"):
+        plan([CI, newer], [entry('ci', recreate='when_needed')], state='deleted')
+
+
+def test_leftovers_of_every_entry_are_deleted_under_the_entrys_name():
+    ci_new = key('k-ci-new', 'ci', created='2026-07-20T12:00:00.0000000Z')
+    backup_new = key('k-backup-new', 'backup', None, created='2026-07-20T12:00:00.0000000Z')
+    the_plan = plan([CI, ci_new, BACKUP, backup_new], [entry('ci', recreate='when_needed'),
+                                                        entry('backup', recreate='when_needed')])
+    assert [(step.action, step.name, step.key_id, step.leftover) for step in the_plan.steps] == [
+        ('delete', 'ci', 'k-ci', True), ('delete', 'backup', 'k-backup', True)]
+
+
+def test_kept_message_names_the_key_in_use_by_id_and_name():
+    the_plan = plan([CI, BACKUP], [], state='overridden', unlisted='delete', self_key_id='k-backup')
+    assert 'API key k-backup (backup) is not in config' in the_plan.kept[0]
+
+
+# --- replacements -----------------------------------------------------------------------------------------------------
+
+def test_replacements_come_after_updates_in_place():
+    the_plan = plan(PORTAL, [entry('ci', recreate='always'), entry('off', active=True)])
+    assert [(step.action, step.name) for step in the_plan.steps] == [('update', 'off'), ('replace', 'ci')]
+
+
+@pytest.mark.parametrize('found, options, state, active', [
+    (CI, dict(active=False), 'merged', False),
+    (CI, dict(), 'merged', True),
+    (OFF, dict(permissions=['rooms:read']), 'replaced', True),
+    (OFF, dict(), 'merged', False),
+])
+def test_a_replacement_is_active_as_the_entry_says_else_as_the_replaced_key_was(found, options, state, active):
+    step = plan([found], [entry(found['name'], recreate='always', **options)], state=state).steps[0]
+    assert (step.action, step.active) == ('replace', active)
+
+
+SHORT = key('k-short', 'short', created='2026-07-28T12:00:00.0000000Z', expires='2026-08-04T12:00:00.0000000Z')
+
+
+def test_when_needed_refuses_a_renewal_window_the_keys_own_lifetime_is_always_within():
+    with pytest.raises(DocSpaceError, match='renew_before_days: 6 would replace a 7-day key on every run'):
+        plan([SHORT], [entry('short', recreate='when_needed', renew_before_days=6)])
+
+
+def test_when_needed_weighs_the_renewal_window_against_the_new_lifetime():
+    step = plan([SHORT], [entry('short', expires_in_days=30, recreate='when_needed', renew_before_days=6)]).steps[0]
+    assert (step.action, step.body['expiresInDays']) == ('replace', 30)
+
+
+def test_the_retire_step_of_the_key_in_use_names_it_and_is_a_lockout_write():
+    the_plan = plan(PORTAL, [entry('backup', recreate='always')], self_key_id='k-backup')
+    retire = the_plan.steps[-1]
+    assert (retire.action, retire.name, retire.key_id) == ('retire', 'backup', 'k-backup')
+    assert retire.could_lock_out(NOW) and the_plan.needs_self_key
+
+
+def test_step_repr_shows_the_write():
+    step = plan(PORTAL, [entry('ci', active=False)]).steps[0]
+    assert repr(step).startswith("Step('update', 'ci', key_id='k-ci', body=None, changes={'isActive': False}")
+
+
+# --- the keys after the writes -------------------------------------------------------------------------------------
+
+def test_planned_creation_is_the_callers_key():
+    step = plan(PORTAL, [entry('new', permissions=['*'])]).steps[0]
+    creator = {'id': ME, 'displayName': 'me'}
+    assert ks.planned_creation(step, creator, NOW)['createBy'] == creator
+
+
+def test_listed_entries_sort_by_name_then_id_with_a_planned_key_first():
+    listed = [key('9b000000-0000-0000-0000-000000000000', 'ci'), key('1a000000-0000-0000-0000-000000000000', 'ci'),
+              key(None, 'ci'), key('2c000000-0000-0000-0000-000000000000', 'Backup'),
+              key('3d000000-0000-0000-0000-000000000000', None)]
+    assert [(item['name'], item['id']) for item in ks.listed_entries(listed, NOW)] == [
+        (None, '3d000000-0000-0000-0000-000000000000'), ('Backup', '2c000000-0000-0000-0000-000000000000'),
+        ('ci', None), ('ci', '1a000000-0000-0000-0000-000000000000'), ('ci', '9b000000-0000-0000-0000-000000000000')]
