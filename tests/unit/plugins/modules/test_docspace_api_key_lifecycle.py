@@ -486,10 +486,12 @@ def test_lost_creation_with_secret_dest_does_not_speak_of_adopting(run_module, p
 def test_lost_creation_whose_key_cannot_be_deleted_again_returns_it(run_module, portal, tmp_path):
     client = portal([], post_answers=[DocSpaceError('POST timed out.', None, timed_out=True)],
                     appears_after_post_error=True, delete_answers=[DocSpaceError('DELETE failed with HTTP 403.', 403)])
-    result = run_task(run_module, name='ci', permissions=['*'], expires_in_days=30, secret_dest=str(tmp_path / 'ci.key'))
+    dest = tmp_path / 'ci.key'
+    result = run_task(run_module, name='ci', permissions=['*'], expires_in_days=30, secret_dest=str(dest))
     assert result['failed'] and result['changed'] is True and result['status'] == 403
     assert 'Delete API key %s' % NEW_ID in result['msg']
-    assert result['api_key']['id'] == NEW_ID and result['api_key']['expired'] is False and 'key' not in result['api_key']
+    assert result['api_key']['id'] == NEW_ID and result['api_key']['expired'] is False
+    assert 'key' not in result['api_key']
     assert [key['id'] for key in client.keys] == [NEW_ID]
 
 
