@@ -218,10 +218,11 @@ def argument_spec():
 
 
 def key_filters(params, caller_id, now):
-    """Predicates over portal keys for every filter the task sets (key_id already canonical)."""
+    """Predicates over portal keys for every filter the task sets (key_id already canonical; the keys are
+    shape-checked, so every id is a string)."""
     filters = []
     if params['key_id']:
-        filters.append(lambda key: str(key.get('id', '')).lower() == params['key_id'])
+        filters.append(lambda key: key['id'].lower() == params['key_id'])
     if params['name'] is not None:
         filters.append(lambda key: key.get('name') == params['name'])
     if params['owned_by_me'] is not None:

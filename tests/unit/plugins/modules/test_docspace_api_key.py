@@ -14,6 +14,7 @@ from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_por
 )
 
 CONNECTION = {'base_url': 'http://portal.test', 'api_key': 'sk-' + 'a' * 64}
+FAR_FUTURE = '2099-01-01T00:00:00.0000000Z'
 
 
 @pytest.fixture
@@ -96,6 +97,7 @@ def test_key_id_is_compared_case_insensitively(run_module, portal):
     client = portal()
     result = run_task(run_module, key_id='{%s}' % KEY_ID.upper(), state='active')
     assert result['changed'] is False and client.writes() == []
+    assert not result.get('failed') and result['api_key']['id'] == KEY_ID
 
 
 @pytest.mark.parametrize('options, words', [
@@ -224,3 +226,25 @@ def test_a_key_without_the_write_scope_is_told_so(run_module, portal):
     portal(put_error=DocSpaceError('PUT x failed with HTTP 403: not allowed.', 403))
     result = run_task(run_module, state='inactive')
     assert result['failed'] and result['status'] == 403 and '*:write' in result['msg']
+
+
+def test_unknown_key_id_is_named_in_its_canonical_form(run_module, portal):
+    portal([])
+    result = run_task(run_module, key_id='{%s}' % KEY_ID.upper(), state='inactive')
+    assert result['failed'] and 'API key %s was not found' % KEY_ID in result['msg']
+
+
+def test_unchanged_key_shows_the_same_before_and_after_in_diff(run_module, portal):
+    portal()
+    result = run_task(run_module, diff=True, state='active')
+    view = {'name': 'ci-deploy', 'permissions': ['files:read', 'rooms:read'], 'is_active': True}
+    assert result['changed'] is False and result['diff'] == {'before': view, 'after': view}
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_update_of_a_key_with_an_expiry_returns_it_with_its_expiry(run_module, portal, check_mode):
+    client = portal([make_key(expiresAt=FAR_FUTURE)])
+    result = run_task(run_module, check_mode=check_mode, state='inactive')
+    assert result['changed'] is True and len(client.writes()) == (0 if check_mode else 1)
+    assert result['api_key']['expires_at'] == FAR_FUTURE and result['api_key']['expired'] is False
+    assert result['api_key']['is_active'] is False and 'key' not in result['api_key']

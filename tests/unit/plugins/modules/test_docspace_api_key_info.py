@@ -8,6 +8,8 @@ import datetime
 
 import pytest
 
+from ansible.module_utils import basic
+
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key_info
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient, DocSpaceError
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
@@ -140,3 +142,48 @@ def test_unused_for_days_and_days_since_last_use(run_module, monkeypatch):
 def test_negative_day_counts_are_refused(run_module, client, option):
     result = listed(run_module, **{option: -1})
     assert result['failed'] and option in result['msg'] and client.calls == []
+
+
+def refuse_the_catalogue(client, monkeypatch, status):
+    real_get = client.get
+
+    def get(path):
+        if path == 'keys/permissions':
+            client.calls.append(('GET', path, None))
+            raise DocSpaceError('GET %s failed with HTTP %d.' % (path, status), status)
+        return real_get(path)
+    monkeypatch.setattr(client, 'get', get)
+
+
+def test_a_listing_key_that_may_not_read_the_catalogue_fails(run_module, client, monkeypatch):
+    """Only current: true (a key checking itself) is excused from reading the catalogue."""
+    refuse_the_catalogue(client, monkeypatch, 403)
+    result = listed(run_module)
+    assert result['failed'] and result['status'] == 403 and result['warnings'] == []
+
+
+def test_current_key_still_fails_when_the_catalogue_fails_otherwise(run_module, client, monkeypatch):
+    real_get = client.get
+    monkeypatch.setattr(client, 'get', lambda path: KEYS[3] if path == 'keys/@self' else real_get(path))
+    refuse_the_catalogue(client, monkeypatch, 500)
+    result = listed(run_module, current=True)
+    assert result['failed'] and result['status'] == 500 and result['warnings'] == []
+
+
+def test_check_mode_lists_the_keys(run_module, client):
+    result = run_module(docspace_api_key_info.main, CONNECTION, check_mode=True)
+    assert not result.get('skipped') and [key['id'] for key in result['api_keys']] == IDS
+    assert result['changed'] is False and client.writes() == []
+
+
+def test_the_module_itself_reports_no_change(run_module, client, monkeypatch):
+    """changed: false comes from the module, not from a default of whoever runs it."""
+    reported = []
+    fixture_exit_json = basic.AnsibleModule.exit_json
+
+    def exit_json(self, **kwargs):
+        reported.append(dict(kwargs))
+        fixture_exit_json(self, **kwargs)
+    monkeypatch.setattr(basic.AnsibleModule, 'exit_json', exit_json)
+    listed(run_module)
+    assert len(reported) == 1 and reported[0]['changed'] is False

@@ -6,15 +6,23 @@
 
 from __future__ import annotations
 
+import datetime
+import os
+import stat
+
 import pytest
 
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import format_date, utc_now
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
     KEY_ID, ME, NEW_ID, OTHER_USER, SECRET, FakeClient, make_key)
 
 CONNECTION = {'base_url': 'http://portal.test', 'api_key': 'sk-' + 'a' * 64}
 THEIRS = {'id': OTHER_USER, 'displayName': 'Somebody else'}
+FAR_FUTURE = '2099-01-01T00:00:00.0000000Z'
+SECOND_ID = '22222222-0000-4000-8000-000000000000'
+RENEW = dict(name='ci-deploy', recreate='when_needed', renew_before_days=14)
 
 
 @pytest.fixture
@@ -374,3 +382,212 @@ def test_a_refusal_that_was_the_first_answer_is_an_authentication_failure(run_mo
     result = run_task(run_module, key_id=KEY_ID, state='absent')
     assert result['failed'] and result['changed'] is False and result['status'] == 401
     assert client.methods() == ['GET keys', 'DELETE keys/' + KEY_ID]
+
+
+def key_expiring_in(days, lifetime=90, **overrides):
+    expires = utc_now() + datetime.timedelta(days=days)
+    return make_key(createOn=format_date(expires - datetime.timedelta(days=lifetime)), expiresAt=format_date(expires),
+                    **overrides)
+
+
+def without(described, *names):
+    return {name: value for name, value in described.items() if name not in names}
+
+
+# --- deletion -------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_absent_returns_and_diffs_the_deleted_key_with_its_expiry(run_module, portal, check_mode):
+    client = portal([make_key(expiresAt=FAR_FUTURE)])
+    result = run_task(run_module, check_mode=check_mode, diff=True, key_id=KEY_ID, state='absent')
+    assert result['changed'] is True and len(client.writes()) == (0 if check_mode else 1)
+    assert result['api_key']['id'] == KEY_ID and result['api_key']['expires_at'] == FAR_FUTURE
+    assert result['api_key']['expired'] is False and 'key' not in result['api_key']
+    assert result['diff'] == {
+        'before': {'name': 'ci-deploy', 'permissions': ['files:read', 'rooms:read'], 'is_active': True}, 'after': {}}
+
+
+def test_absent_with_recreate_and_two_own_keys_of_the_name_fails_and_touches_neither(run_module, portal):
+    client = portal([make_key(), make_key(id=SECOND_ID)])
+    result = run_task(run_module, name='ci-deploy', recreate='when_needed', state='absent')
+    assert result['failed'] and KEY_ID in result['msg'] and SECOND_ID in result['msg']
+    assert client.writes() == [] and 'retired_keys' not in result
+
+
+def test_absent_leaves_the_secret_file_alone(run_module, portal, tmp_path):
+    client = portal()
+    dest = tmp_path / 'ci.key'
+    dest.write_text('sk-' + 'f' * 60 + '9f3a')
+    dest.chmod(0o644)
+    result = run_task(run_module, name='ci-deploy', state='absent', secret_dest=str(dest))
+    assert result['changed'] is True and client.writes() == [('DELETE', 'keys/' + KEY_ID, None)]
+    assert stat.S_IMODE(os.stat(dest).st_mode) == 0o644 and dest.read_text().endswith('9f3a')
+
+
+# --- creation -------------------------------------------------------------------------------------------------------
+
+def test_check_mode_create_inactive_predicts_the_real_run(run_module, portal):
+    options = dict(name='parked', permissions=['files:read'], state='inactive')
+    portal([])
+    checked = run_task(run_module, check_mode=True, diff=True, **options)
+    portal([])
+    real = run_task(run_module, diff=True, **options)
+    assert checked['changed'] is real['changed'] is True
+    assert checked['api_key']['is_active'] is real['api_key']['is_active'] is False
+    assert checked['diff'] == real['diff'] == {
+        'before': {}, 'after': {'name': 'parked', 'permissions': ['files:read'], 'is_active': False}}
+
+
+def test_check_mode_create_with_an_unknown_scope_fails_like_the_real_run(run_module, portal):
+    client = portal([])
+    result = run_task(run_module, check_mode=True, name='ci', permissions=['files:read', 'files:delete'])
+    assert result['failed'] and "'files:delete'" in result['msg'] and client.writes() == []
+
+
+def test_created_key_the_portal_lists_as_inactive_is_not_deactivated_again(run_module, portal):
+    client = portal([], post_answers=[make_key(id=NEW_ID, name='parked', key=SECRET, isActive=False)])
+    result = run_task(run_module, name='parked', permissions=['files:read'], state='inactive')
+    assert [call[0] for call in client.writes()] == ['POST']
+    assert result['changed'] is True and result['api_key']['is_active'] is False
+
+
+def test_created_key_without_an_active_status_is_deactivated_for_state_inactive(run_module, portal):
+    client = portal([], post_answers=[make_key(id=NEW_ID, name='parked', key=SECRET, isActive=None)])
+    result = run_task(run_module, name='parked', permissions=['files:read'], state='inactive')
+    assert client.writes()[1:] == [('PUT', 'keys/' + NEW_ID, {'isActive': False})]
+    assert result['api_key']['is_active'] is False
+
+
+def test_create_inactive_that_cannot_be_deactivated_says_the_status_and_expiry(run_module, portal):
+    portal([], put_error=DocSpaceError('PUT failed with HTTP 403: not allowed.', 403))
+    result = run_task(run_module, name='parked', permissions=['files:read'], state='inactive', expires_in_days=30)
+    assert result['failed'] and result['changed'] is True and result['status'] == 403
+    assert result['api_key']['id'] == NEW_ID and result['api_key']['key'] == SECRET
+    assert result['api_key']['expires_at'] is not None and result['api_key']['expired'] is False
+
+
+def test_create_inactive_that_cannot_be_deactivated_keeps_the_secret_in_secret_dest_only(run_module, portal, tmp_path):
+    portal([], put_error=DocSpaceError('PUT failed with HTTP 403: not allowed.', 403))
+    dest = tmp_path / 'ci.key'
+    result = run_task(run_module, name='parked', permissions=['files:read'], state='inactive', secret_dest=str(dest))
+    assert result['failed'] and result['changed'] is True and result['api_key']['id'] == NEW_ID
+    assert 'key' not in result['api_key'] and SECRET not in repr(result)
+    assert dest.read_text() == SECRET
+
+
+def test_lost_creation_with_secret_dest_does_not_speak_of_adopting(run_module, portal, tmp_path):
+    client = portal([], post_answers=[DocSpaceError('POST timed out.', None, timed_out=True)],
+                    appears_after_post_error=True)
+    result = run_task(run_module, name='ci', permissions=['*'], secret_dest=str(tmp_path / 'ci.key'))
+    assert result['failed'] and result['warnings'] == []
+    assert [call[0] for call in client.writes()] == ['POST', 'DELETE'] and client.keys == []
+
+
+def test_lost_creation_whose_key_cannot_be_deleted_again_returns_it(run_module, portal, tmp_path):
+    client = portal([], post_answers=[DocSpaceError('POST timed out.', None, timed_out=True)],
+                    appears_after_post_error=True, delete_answers=[DocSpaceError('DELETE failed with HTTP 403.', 403)])
+    dest = tmp_path / 'ci.key'
+    result = run_task(run_module, name='ci', permissions=['*'], expires_in_days=30, secret_dest=str(dest))
+    assert result['failed'] and result['changed'] is True and result['status'] == 403
+    assert 'Delete API key %s' % NEW_ID in result['msg']
+    assert result['api_key']['id'] == NEW_ID and result['api_key']['expired'] is False
+    assert 'key' not in result['api_key']
+    assert [key['id'] for key in client.keys] == [NEW_ID]
+
+
+def test_renew_window_a_new_key_would_be_within_is_refused_before_any_request(run_module, portal):
+    client = portal([])
+    result = run_task(run_module, permissions=['*'], expires_in_days=14, **RENEW)
+    assert result['failed'] and 'renew_before_days: 14' in result['msg'] and client.calls == []
+
+
+# --- replacement ----------------------------------------------------------------------------------------------------
+
+def test_check_mode_replacement_predicts_the_real_run(run_module, portal):
+    options = dict(RENEW, state='inactive', previous_key='deactivate')
+    portal([key_expiring_in(5)])
+    checked = run_task(run_module, check_mode=True, diff=True, **options)
+    portal([key_expiring_in(5)])
+    real = run_task(run_module, diff=True, **options)
+    moving = ('id', 'key', 'key_postfix', 'created_on', 'expires_at')
+    assert without(checked['api_key'], *moving) == without(real['api_key'], *moving)
+    assert checked['api_key']['is_active'] is False and checked['api_key']['created_by'] == {
+        'id': ME, 'display_name': 'Administrator'}
+    assert checked['api_key']['expires_at'] is not None and 'key' not in checked['api_key']
+    assert checked['replaced_key'] == real['replaced_key']
+    assert real['replaced_key']['reason'].startswith('it expires on')
+    assert checked['diff']['before'] == real['diff']['before']
+    assert without(checked['diff']['after'], 'id', 'expires_at') == without(real['diff']['after'], 'id', 'expires_at')
+    assert checked['diff']['before_header'] == real['diff']['before_header']
+    assert checked['warnings'] == real['warnings'] == []
+
+
+def test_check_mode_replacement_with_an_unknown_scope_fails_like_the_real_run(run_module, portal):
+    client = portal([key_expiring_in(5)])
+    result = run_task(run_module, check_mode=True, permissions=['files:delete'], **RENEW)
+    assert result['failed'] and "'files:delete'" in result['msg'] and client.writes() == []
+
+
+def test_replacement_diff_shows_both_keys_with_ids_and_expiry(run_module, portal):
+    old = key_expiring_in(5)
+    portal([old])
+    result = run_task(run_module, diff=True, **RENEW)
+    view = {'name': 'ci-deploy', 'permissions': ['files:read', 'rooms:read'], 'is_active': True}
+    assert result['diff']['before'] == dict(view, id=KEY_ID, expires_at=old['expiresAt'])
+    assert result['diff']['after'] == dict(view, id=NEW_ID, expires_at=result['api_key']['expires_at'])
+    assert result['api_key']['expires_at'] is not None
+    assert KEY_ID in result['diff']['before_header'] and NEW_ID in result['diff']['after_header']
+    assert SECRET not in repr(result['diff'])
+
+
+def test_check_mode_replacement_diff_says_the_portal_gives_the_id(run_module, portal):
+    portal([key_expiring_in(5)])
+    result = run_task(run_module, check_mode=True, diff=True, **RENEW)
+    assert '(its id comes from the portal)' in result['diff']['after_header']
+    assert 'None' not in result['diff']['after_header']
+
+
+@pytest.mark.parametrize('days_left, previous_key, warned', [
+    (5, 'delete', None),
+    (5, 'deactivate', None),
+    (5, 'keep', None),
+    (-2, 'delete', None),
+    (-2, 'deactivate', 'deactivated'),
+    (-2, 'keep', 'kept'),
+])
+def test_only_an_expired_key_deleted_against_previous_key_is_warned_about(run_module, portal, days_left, previous_key,
+                                                                         warned):
+    portal([key_expiring_in(days_left)])
+    result = run_task(run_module, previous_key=previous_key, **RENEW)
+    assert result['changed'] is True and not result.get('failed')
+    if warned is None:
+        assert result['warnings'] == []
+    else:
+        assert len(result['warnings']) == 1 and '%s (ci-deploy)' % KEY_ID in result['warnings'][0]
+        assert result['warnings'][0].endswith('instead of being %s.' % warned)
+
+
+# --- keys an interrupted replacement left behind --------------------------------------------------------------------
+
+@pytest.mark.parametrize('previous_key', ['delete', 'deactivate'])
+def test_check_mode_predicts_the_retirement_of_leftovers(run_module, portal, previous_key):
+    def keys():
+        return [key_expiring_in(60, id=SECOND_ID), key_expiring_in(40)]
+    portal(keys())
+    checked = run_task(run_module, check_mode=True, name='ci-deploy', recreate='when_needed', previous_key=previous_key)
+    client = portal(keys())
+    real = run_task(run_module, name='ci-deploy', recreate='when_needed', previous_key=previous_key)
+    assert checked['changed'] is real['changed'] is True
+    assert checked['api_key'] == real['api_key'] and real['api_key']['id'] == SECOND_ID
+    assert checked['retired_keys'] == real['retired_keys']
+    assert [(key['id'], key['reason']) for key in real['retired_keys']] == [(KEY_ID, docspace_api_key.LEFTOVER_REASON)]
+    assert real['retired_keys'][0]['retired'] == previous_key + 'd'
+    assert [call[1] for call in client.writes()] == ['keys/' + KEY_ID]
+
+
+def test_leftover_that_cannot_be_retired_fails_with_the_portal_status(run_module, portal):
+    portal([key_expiring_in(60, id=SECOND_ID), key_expiring_in(40)],
+           delete_answers=[DocSpaceError('DELETE failed with HTTP 403.', 403)])
+    result = run_task(run_module, name='ci-deploy', recreate='when_needed')
+    assert result['failed'] and result['changed'] is True and result['status'] == 403
+    assert result['api_key']['id'] == SECOND_ID and "named 'ci-deploy'" in result['msg']
