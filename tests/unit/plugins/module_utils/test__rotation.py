@@ -7,12 +7,17 @@
 from __future__ import annotations
 
 import datetime
+import os
+import stat
 
 import pytest
+
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.onlyoffice.docspace.plugins.module_utils import _rotation as rotation
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import name_length
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
+from ansible_collections.onlyoffice.docspace.tests.unit.plugins.module_args import patch_module_args
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -305,3 +310,19 @@ def test_key_used_today_is_used_zero_days_ago_and_not_unused_for_a_day():
     assert rotation.days_since_last_use(recent, NOW) == 0
     assert not rotation.unused_for(recent, 1, NOW)
     assert rotation.unused_for(recent, 0, NOW)
+
+
+# --- the secret file ----------------------------------------------------------------------------------------------
+
+def secret_file(path):
+    with patch_module_args({}):
+        module = AnsibleModule(argument_spec={}, add_file_common_args=True)
+    return rotation.SecretFile(module, str(path))
+
+
+def test_fixing_the_attributes_of_a_missing_secret_file_changes_nothing(tmp_path):
+    missing = tmp_path / 'ci.key'
+    assert secret_file(missing).fix_attributes() is False and not missing.exists()
+    missing.write_text('secret')
+    missing.chmod(0o644)
+    assert secret_file(missing).fix_attributes() is True and stat.S_IMODE(os.stat(missing).st_mode) == 0o600
