@@ -254,7 +254,7 @@ def new_key_result(key, secret, writer, now):
     return result
 
 
-def discard(api, key, why, now, untouched=''):
+def discard(api, key, why, now, untouched):
     """Delete a key this task just made and cannot hand over; DocSpaceError saying so (and what is left) always."""
     try:
         api.delete(key['id'])
@@ -434,7 +434,6 @@ class SecretFile:
                     pass
         self.made_placeholder = False
         self.fix_attributes()
-        return True
 
     def fix_attributes(self):
         """Give an existing file the task's mode, owner and group (check mode: only say whether it would); changed?"""

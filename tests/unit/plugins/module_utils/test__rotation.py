@@ -7,12 +7,17 @@
 from __future__ import annotations
 
 import datetime
+import os
+import stat
 
 import pytest
+
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.onlyoffice.docspace.plugins.module_utils import _rotation as rotation
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import name_length
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
+from ansible_collections.onlyoffice.docspace.tests.unit.plugins.module_args import patch_module_args
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -245,3 +250,79 @@ def test_renew_window_is_checked_against_the_lifetime_a_replacement_keeps():
     with pytest.raises(DocSpaceError, match='30-day key on every run'):
         plan(key(lifetime=30, age=20), renew_before_days=29)
     assert plan(key(lifetime=30, age=0.5), renew_before_days=28).action == 'none'
+
+
+@pytest.mark.parametrize('lifetime, renew_before_days, says', [
+    (1, 0, 'a new 1-day key has 0 whole day(s) left: leave renew_before_days out'),
+    (2, 1, 'a new 2-day key has 1 whole day(s) left: set renew_before_days below 1, or a longer expires_in_days.'),
+    (15, 14, 'a new 15-day key has 14 whole day(s) left: set renew_before_days below 14, or a longer expires_in_days.'),
+])
+def test_refused_renew_window_says_how_many_days_a_new_key_has_and_what_to_set(lifetime, renew_before_days, says):
+    with pytest.raises(DocSpaceError) as caught:
+        rotation.check_renewal_window(lifetime, renew_before_days)
+    assert says in caught.value.message
+
+
+def test_renew_window_is_checked_against_the_lifetime_the_task_asks_for():
+    assert plan(key(lifetime=30, age=1), expires_in_days=90, renew_before_days=29).action == 'replace'
+    with pytest.raises(DocSpaceError, match='90-day key on every run'):
+        plan(key(lifetime=30, age=1), expires_in_days=90, renew_before_days=89)
+
+
+def test_renewal_reason_names_the_expiry_date_and_the_window():
+    expiring = key(age=80)
+    assert reason(expiring, renew_before_days=14) == 'it expires on %s, within 14 day(s)' % expiring['expiresAt']
+
+
+def test_replacement_takes_the_task_name_or_else_the_replaced_key_name():
+    assert plan(key(), name='ci-next', recreate='always').body['name'] == 'ci-next'
+    assert plan(key(), name=None, recreate='always').body['name'] == 'ci'
+
+
+def test_without_rotation_options_an_expired_key_is_not_replaced():
+    expired = key(age=91)
+    assert rotation.plan_key_task(expired, None, 'ci', None, None, None, NOW).action == 'none'
+
+
+def test_missing_secret_message_names_the_key():
+    message = rotation.secret_missing_message(key())
+    assert 'API key 3fa85f64-5717-4562-b3fc-2c963f66afa6 (ci)' in message
+
+
+def test_newest_key_counts_a_key_without_creation_date_as_oldest():
+    undated = key(id='undated', createOn=None)
+    dated = key(id='dated', age=300)
+    assert rotation.pick_current([undated, dated], None) == (dated, [undated])
+    assert rotation.pick_current([dated, undated], None) == (dated, [undated])
+
+
+def test_retired_name_of_a_nameless_key_is_the_mark_alone():
+    assert rotation.retired_name(None, NOW) == '~old-20261129'
+
+
+def test_deactivating_an_inactive_predecessor_only_renames_it():
+    assert rotation.retirement_plan(key(isActive=False), 'deactivate', NOW) == (
+        'deactivated', {'name': 'ci~old-20261129'})
+
+
+def test_key_used_today_is_used_zero_days_ago_and_not_unused_for_a_day():
+    recent = key(lastUsed=stamp(NOW - datetime.timedelta(hours=1)))
+    assert rotation.days_since_last_use(recent, NOW) == 0
+    assert not rotation.unused_for(recent, 1, NOW)
+    assert rotation.unused_for(recent, 0, NOW)
+
+
+# --- the secret file ----------------------------------------------------------------------------------------------
+
+def secret_file(path):
+    with patch_module_args({}):
+        module = AnsibleModule(argument_spec={}, add_file_common_args=True)
+    return rotation.SecretFile(module, str(path))
+
+
+def test_fixing_the_attributes_of_a_missing_secret_file_changes_nothing(tmp_path):
+    missing = tmp_path / 'ci.key'
+    assert secret_file(missing).fix_attributes() is False and not missing.exists()
+    missing.write_text('secret')
+    missing.chmod(0o644)
+    assert secret_file(missing).fix_attributes() is True and stat.S_IMODE(os.stat(missing).st_mode) == 0o600

@@ -18,11 +18,14 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils import _rotati
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import format_date, utc_now
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
-    KEY_ID, NEW_ID, SECRET, FakeClient, make_key)
+    KEY_ID, NEW_ID, SECRET, FakeClient, make_key, new_key)
 
 CONNECTION = {'base_url': 'http://portal.test', 'api_key': 'sk-' + 'a' * 64}
 OLD_SECRET = 'sk-' + 'f' * 60 + '9f3a'  # the secret of make_key()'s key (keyPostfix 9f3a)
 RENEW = dict(name='ci-deploy', recreate='when_needed', renew_before_days=14)
+DELETE_REFUSED = DocSpaceError('DELETE failed with HTTP 503.', 503)
+LOST_POST = dict(post_answers=[DocSpaceError('POST timed out.', None, timed_out=True)], appears_after_post_error=True)
+UNTOUCHED = '; API key %s (ci-deploy), the one to replace, is untouched' % KEY_ID
 
 
 def key_expiring_in(days, lifetime=90, **overrides):
@@ -232,7 +235,7 @@ def test_refused_creation_leaves_the_old_key_untouched(run_module, portal):
 
 
 def test_lost_creation_answer_deletes_the_adopted_key(run_module, portal):
-    client = portal(post_answers=[DocSpaceError('POST timed out.', None, timed_out=True)], appears_after_post_error=True)
+    client = portal(**LOST_POST)
     result = run_task(run_module, **RENEW)
     assert result['failed'] and 'secret is unknown' in result['msg'] and 'Run the task again' in result['msg']
     assert [call[0] for call in client.writes()] == ['POST', 'DELETE'] and client.writes()[1][1] != 'keys/' + KEY_ID
@@ -293,3 +296,204 @@ def test_a_leftover_that_cannot_be_retired_keeps_the_new_key_in_the_failure(run_
     assert result['failed'] and result['changed'] is True and 'Run the task again' in result['msg']
     assert result['api_key']['key'] == SECRET and result['replaced_key']['id'] == newer['id']
     assert [call[0] for call in client.writes()] == ['POST', 'DELETE', 'DELETE']
+
+
+# --- a new key that cannot be handed over -----------------------------------------------------------------------------
+
+def disk_full(*args, **kwargs):
+    raise OSError(errno.ENOSPC, 'No space left on device')
+
+
+def assert_new_key_deleted_or_left_named(result, client, why, delete_fails, untouched=''):
+    """The failure of a task whose new key could not be handed over: deleted again, or, when that failed too, named."""
+    assert result['failed'] and result['warnings'] == []
+    assert [call[1] for call in client.writes() if call[0] == 'DELETE'] == ['keys/' + NEW_ID]
+    if delete_fails:
+        assert ('%s, and deleting it again failed: DELETE failed with HTTP 503. Delete API key %s (key_id) before '
+                'running the task again%s.' % (why, NEW_ID, untouched)) in result['msg']
+        assert result['changed'] is True and result['status'] == 503
+        assert result['api_key']['id'] == NEW_ID and result['api_key']['expired'] is False
+        assert 'key' not in result['api_key']
+    else:
+        assert '%s, so the new key was deleted again%s. Run the task again.' % (why, untouched) in result['msg']
+        assert result['changed'] is False and 'status' not in result
+        assert NEW_ID not in [key['id'] for key in client.keys]
+
+
+@pytest.mark.parametrize('delete_fails', [False, True])
+@pytest.mark.parametrize('failure', ['deactivate', 'write', 'lost'])
+def test_replacement_that_cannot_be_handed_over_is_deleted_and_the_old_key_untouched(
+        run_module, portal, tmp_path, monkeypatch, failure, delete_fails):
+    dest = tmp_path / 'ci.key'
+    options = dict(delete_answers=[DELETE_REFUSED] if delete_fails else [])
+    if failure == 'deactivate':
+        options['put_error'] = DocSpaceError('PUT failed with HTTP 400.', 400)
+        client = portal([key_expiring_in(5, isActive=False)], **options)
+        result = run_task(run_module, **RENEW)
+        why = 'Made API key %s (ci-deploy) but could not deactivate it (PUT failed with HTTP 400)' % NEW_ID
+    elif failure == 'write':
+        monkeypatch.setattr(_rotation.tempfile, 'mkstemp', disk_full)
+        client = portal(**options)
+        result = run_task(run_module, secret_dest=str(dest), **RENEW)
+        why = ('Made API key %s (ci-deploy) but could not write its secret (Cannot write secret_dest %s: No space left '
+               'on device)' % (NEW_ID, dest))
+    else:
+        client = portal(**dict(options, **LOST_POST))
+        result = run_task(run_module, **RENEW)
+        why = ('The answer to the creation of API key %s (ci-deploy) was lost, so its secret is unknown and a '
+               'replacement without its secret is worth nothing' % NEW_ID)
+    assert_new_key_deleted_or_left_named(result, client, why, delete_fails, UNTOUCHED)
+    assert KEY_ID in [key['id'] for key in client.keys]
+    assert 'keys/' + KEY_ID not in [call[1] for call in client.writes()]
+
+
+@pytest.mark.parametrize('delete_fails', [False, True])
+@pytest.mark.parametrize('failure', ['write', 'lost'])
+def test_new_key_whose_secret_cannot_reach_secret_dest_is_deleted(run_module, portal, tmp_path, monkeypatch, failure,
+                                                                   delete_fails):
+    dest = tmp_path / 'ci.key'
+    options = dict(delete_answers=[DELETE_REFUSED] if delete_fails else [])
+    if failure == 'write':
+        monkeypatch.setattr(_rotation.tempfile, 'mkstemp', disk_full)
+        why = ('Made API key %s (ci-deploy) but could not write its secret (Cannot write secret_dest %s: No space left '
+               'on device)' % (NEW_ID, dest))
+    else:
+        options.update(LOST_POST)
+        why = ('The answer to the creation of API key %s (ci-deploy) was lost, so its secret is unknown and cannot be '
+               'written to secret_dest' % NEW_ID)
+    client = portal([], **options)
+    result = run_task(run_module, name='ci-deploy', permissions=['*'], expires_in_days=30, secret_dest=str(dest))
+    assert_new_key_deleted_or_left_named(result, client, why, delete_fails)
+    assert os.listdir(tmp_path) == []
+
+
+def test_failed_retirement_with_secret_dest_keeps_the_secret_in_the_file_only(run_module, portal, tmp_path):
+    client = portal(delete_answers=[DELETE_REFUSED])
+    dest = tmp_path / 'ci.key'
+    result = run_task(run_module, secret_dest=str(dest), **RENEW)
+    assert result['failed'] and result['changed'] is True and result['status'] == 503
+    assert ('Made API key %s to replace API key %s (ci-deploy), but could not retire the old key: DELETE failed with '
+            'HTTP 503.' % (NEW_ID, KEY_ID)) in result['msg']
+    assert result['api_key']['id'] == NEW_ID and 'key' not in result['api_key'] and SECRET not in repr(result)
+    assert dest.read_text() == SECRET and file_mode(dest) == 0o600
+    assert result['replaced_key']['retired'] is None and 'within 14 day(s)' in result['replaced_key']['reason']
+    assert [key['id'] for key in client.keys] == [NEW_ID, KEY_ID]
+
+
+def test_refused_replacement_reports_the_status_and_names_the_key(run_module, portal):
+    portal(post_answers=[DocSpaceError('POST http://portal.test/api/2.0/keys failed with HTTP 403.', 403)])
+    result = run_task(run_module, **RENEW)
+    assert result['failed'] and result['status'] == 403
+    assert 'replacement of API key %s (ci-deploy), so the key is untouched: POST' % KEY_ID in result['msg']
+
+
+@pytest.mark.parametrize('answered_active, writes', [
+    (False, ['POST keys', 'DELETE keys/' + KEY_ID]),
+    (None, ['POST keys', 'PUT keys/' + NEW_ID, 'DELETE keys/' + KEY_ID]),
+])
+def test_disabled_key_replacement_is_deactivated_unless_the_portal_made_it_inactive(run_module, portal,
+                                                                                     answered_active, writes):
+    answer = new_key({'name': 'ci-deploy', 'permissions': ['files:read', 'rooms:read'], 'expiresInDays': 90})
+    answer['isActive'] = answered_active
+    client = portal([key_expiring_in(5, isActive=False)],
+                    post_answers=[{name: value for name, value in answer.items() if value is not None}])
+    result = run_task(run_module, **RENEW)
+    assert result['changed'] and result['api_key']['is_active'] is False
+    assert [call[0] + ' ' + call[1] for call in client.writes()] == writes
+
+
+# --- secret_dest: the file itself ---------------------------------------------------------------------------------
+
+def test_secret_dest_that_is_a_directory_fails_before_any_write(run_module, portal, tmp_path):
+    client = portal([])
+    result = run_task(run_module, name='ci-deploy', permissions=['*'], secret_dest=str(tmp_path))
+    assert result['failed'] and 'secret_dest %s is a directory' % tmp_path in result['msg'] and client.writes() == []
+
+
+def test_secret_dest_in_a_directory_the_module_cannot_write_fails_before_any_write(run_module, portal, tmp_path,
+                                                                                   monkeypatch):
+    client = portal([])
+    locked = tmp_path / 'locked'
+    locked.mkdir()
+    real_access = os.access
+
+    def access(path, mode, *args, **kwargs):  # a directory of mode 0555 for a user other than root
+        return real_access(path, mode, *args, **kwargs) and not (str(path) == str(locked) and mode & os.W_OK)
+    monkeypatch.setattr(os, 'access', access)
+    result = run_task(run_module, name='ci-deploy', permissions=['*'], secret_dest=str(locked / 'ci.key'))
+    assert result['failed'] and 'not writable' in result['msg'] and client.writes() == []
+    assert os.listdir(locked) == []
+
+
+@pytest.mark.parametrize('option', ['owner', 'group'])
+def test_numeric_owner_or_group_is_not_looked_up_by_name(run_module, portal, tmp_path, option):
+    portal([])
+    result = run_task(run_module, check_mode=True, name='ci-deploy', permissions=['*'],
+                      secret_dest=str(tmp_path / 'ci.key'), **{option: '54321'})
+    assert 'failed' not in result and result['changed'] is True and os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize('keys, says', [([], 'Cannot create'), (None, 'Cannot read')])
+def test_secret_dest_the_system_refuses_fails_naming_the_reason(run_module, portal, tmp_path, keys, says):
+    client = portal(keys)
+    dest = tmp_path / ('x' * 300)  # longer than a file name may be
+    result = run_task(run_module, name='ci-deploy', permissions=['*'], secret_dest=str(dest))
+    assert result['failed'] and result['msg'] == '%s secret_dest %s: File name too long.' % (says, dest)
+    assert client.writes() == []
+
+
+def test_secret_file_that_is_not_utf8_is_replaced_like_a_wrong_secret(run_module, portal, tmp_path):
+    portal([key_expiring_in(60)])
+    dest = tmp_path / 'ci.key'
+    dest.write_bytes(b'\xff\xfe\x00garbage')
+    result = run_task(run_module, name='ci-deploy', recreate='when_needed', secret_dest=str(dest))
+    assert result['replaced_key']['reason'] == 'secret_dest does not hold its secret' and dest.read_text() == SECRET
+
+
+def test_refused_creation_keeps_an_empty_secret_file_it_did_not_make(run_module, portal, tmp_path):
+    portal([], post_answers=[DocSpaceError('POST http://portal.test/api/2.0/keys failed with HTTP 403.', 403)])
+    dest = tmp_path / 'ci.key'
+    dest.write_text('')
+    result = run_task(run_module, name='ci-deploy', permissions=['*'], secret_dest=str(dest))
+    assert result['failed'] and dest.exists()
+
+
+def test_placeholder_is_never_readable_by_others_even_when_file_options_fail(run_module, portal, tmp_path):
+    client = portal([])
+    dest = tmp_path / 'ci.key'
+    result = run_task(run_module, name='ci-deploy', permissions=['*'], secret_dest=str(dest), mode='bogus')
+    assert result['failed'] and client.writes() == []
+    assert not dest.exists() or (file_mode(dest) == 0o600 and dest.read_text() == '')
+
+
+def test_secret_is_written_to_a_hidden_private_file_beside_secret_dest_then_renamed(run_module, portal, tmp_path,
+                                                                                    monkeypatch):
+    portal([])
+    dest = tmp_path / 'secrets' / 'ci.key'
+    dest.parent.mkdir()
+    seen = []
+    real_fsync = os.fsync
+
+    def fsync(handle):  # what the directory holds while the secret is being written
+        seen.extend((name, file_mode(dest.parent / name)) for name in sorted(os.listdir(dest.parent)))
+        real_fsync(handle)
+    monkeypatch.setattr(os, 'fsync', fsync)
+    result = run_task(run_module, name='ci-deploy', permissions=['*'], secret_dest=str(dest))
+    assert result['changed'] and dest.read_text() == SECRET and os.listdir(dest.parent) == ['ci.key']
+    temporary = [(name, mode) for name, mode in seen if name != 'ci.key']
+    assert len(temporary) == 1 and temporary[0][0].startswith('.ci.key.') and temporary[0][1] == 0o600
+
+
+def test_failed_rename_leaves_no_temporary_file_and_deletes_the_new_key(run_module, portal, tmp_path, monkeypatch):
+    client = portal([])
+    dest = tmp_path / 'ci.key'
+    real_replace = os.replace
+
+    def replace(source, target, *args, **kwargs):
+        if str(target) == str(dest):
+            raise OSError(errno.EACCES, 'Permission denied')
+        return real_replace(source, target, *args, **kwargs)
+    monkeypatch.setattr(os, 'replace', replace)
+    result = run_task(run_module, name='ci-deploy', permissions=['*'], secret_dest=str(dest))
+    assert result['failed'] and 'Cannot write secret_dest %s: Permission denied), so' % dest in result['msg']
+    assert [call[0] for call in client.writes()] == ['POST', 'DELETE'] and os.listdir(tmp_path) == []
