@@ -397,7 +397,11 @@ class SecretFile:
             pass
         except OSError as exc:
             raise DocSpaceError('Cannot create secret_dest %s: %s.' % (self.path, to_native(exc.strerror or exc))) from None
-        self.module.set_fs_attributes_if_different(self.file_args(), False)
+        try:
+            self.module.set_fs_attributes_if_different(self.file_args(), False)
+        except BaseException:  # also AnsibleModule.fail_json (SystemExit) about owner or mode: no empty file is left
+            self.abandon()
+            raise
 
     def abandon(self):
         """Remove the empty file prepare() made, when the task failed before writing the secret (best effort)."""
