@@ -139,10 +139,10 @@ def table(classified):
         if not count['killed'] + count['survived'] + count['timeout'] + count['no tests']:
             continue  # not run (--only)
         behaviour = [count[('behaviour', status)] for status in ('killed', 'survived', 'no tests', 'timeout')]
-        lines.append('%-45s %7d %8d %7d %8d %8d %7d %8s %7s' % (
-            (path, sum(count[what] for what in KINDS), count['wording']) + tuple(behaviour)
-            + (score(behaviour[0] + behaviour[3], sum(behaviour)), score(count['killed'] + count['timeout'],
-                                                                           count['killed'] + count['timeout'] + count['survived'] + count['no tests']))))
+        every = [count[status] for status in ('killed', 'survived', 'no tests', 'timeout')]
+        figures = (path, count['behaviour'] + count['wording'], count['wording'], *behaviour,
+                   score(behaviour[0] + behaviour[3], sum(behaviour)), score(every[0] + every[3], sum(every)))
+        lines.append('%-45s %7d %8d %7d %8d %8d %7d %8s %7s' % figures)
     return lines
 
 

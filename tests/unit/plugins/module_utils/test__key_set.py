@@ -440,8 +440,8 @@ def test_state_deleted_refuses_two_own_keys_of_a_name_even_with_recreate():
 def test_leftovers_of_every_entry_are_deleted_under_the_entrys_name():
     ci_new = key('k-ci-new', 'ci', created='2026-07-20T12:00:00.0000000Z')
     backup_new = key('k-backup-new', 'backup', None, created='2026-07-20T12:00:00.0000000Z')
-    the_plan = plan([CI, ci_new, BACKUP, backup_new], [entry('ci', recreate='when_needed'),
-                                                        entry('backup', recreate='when_needed')])
+    entries = [entry('ci', recreate='when_needed'), entry('backup', recreate='when_needed')]
+    the_plan = plan([CI, ci_new, BACKUP, backup_new], entries)
     assert [(step.action, step.name, step.key_id, step.leftover) for step in the_plan.steps] == [
         ('delete', 'ci', 'k-ci', True), ('delete', 'backup', 'k-backup', True)]
 

@@ -555,8 +555,8 @@ def test_check_mode_replacement_diff_says_the_portal_gives_the_id(run_module, po
     (-2, 'deactivate', 'deactivated'),
     (-2, 'keep', 'kept'),
 ])
-def test_only_an_expired_key_deleted_against_previous_key_is_warned_about(run_module, portal, days_left, previous_key,
-                                                                         warned):
+def test_only_an_expired_key_deleted_against_previous_key_is_warned_about(run_module, portal, days_left,
+                                                                          previous_key, warned):
     portal([key_expiring_in(days_left)])
     result = run_task(run_module, previous_key=previous_key, **RENEW)
     assert result['changed'] is True and not result.get('failed')

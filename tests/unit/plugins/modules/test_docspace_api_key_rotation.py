@@ -350,7 +350,7 @@ def test_replacement_that_cannot_be_handed_over_is_deleted_and_the_old_key_untou
 @pytest.mark.parametrize('delete_fails', [False, True])
 @pytest.mark.parametrize('failure', ['write', 'lost'])
 def test_new_key_whose_secret_cannot_reach_secret_dest_is_deleted(run_module, portal, tmp_path, monkeypatch, failure,
-                                                                   delete_fails):
+                                                                  delete_fails):
     dest = tmp_path / 'ci.key'
     options = dict(delete_answers=[DELETE_REFUSED] if delete_fails else [])
     if failure == 'write':
@@ -392,7 +392,7 @@ def test_refused_replacement_reports_the_status_and_names_the_key(run_module, po
     (None, ['POST keys', 'PUT keys/' + NEW_ID, 'DELETE keys/' + KEY_ID]),
 ])
 def test_disabled_key_replacement_is_deactivated_unless_the_portal_made_it_inactive(run_module, portal,
-                                                                                     answered_active, writes):
+                                                                                    answered_active, writes):
     answer = new_key({'name': 'ci-deploy', 'permissions': ['files:read', 'rooms:read'], 'expiresInDays': 90})
     answer['isActive'] = answered_active
     client = portal([key_expiring_in(5, isActive=False)],
