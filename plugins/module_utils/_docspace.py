@@ -335,7 +335,6 @@ class RetryAfterBeyondBudget(Exception):
 def make_retry(retries, deadline=None):
     """urllib3 Retry policy: back-off with jitter on connection errors and busy answers, never for POST, until deadline."""
     kwargs = dict(
-        attempts=[],
         total=retries,
         connect=retries,
         read=retries,
@@ -376,7 +375,7 @@ class DocSpaceRetry(Retry):
         return super().new(**kw)
 
     def earlier_answer_lost(self):
-        """Whether an attempt that was retried may have been carried out: it went out and its answer was lost."""
+        """Whether an attempt may have been carried out though its answer was lost (it went out, no answer came)."""
         return any(attempt in LOST_ANSWER_STATUSES or isinstance(attempt, (ProtocolError, ReadTimeoutError))
                    for attempt in self.attempts)
 
@@ -598,8 +597,9 @@ class DocSpaceClient:
             return self._send(method, url, body, deadline)
         except DocSpaceError as error:
             # A PUT or DELETE that got through before its answer was lost, then retried: the retry's failure (a 401
-            # once the key in use is deleted, a 500 for a key already gone) says nothing about the first attempt.
-            if retry.earlier_answer_lost():
+            # once the key in use is deleted, a 500 for a key already gone) says nothing about the first attempt. A
+            # 400 does: it refuses the body, which the first attempt carried too.
+            if retry.earlier_answer_lost() and error.status != 400:
                 error.answer_lost = True
             raise
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import os
 import stat
@@ -14,7 +15,7 @@ import pytest
 
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import format_date, utc_now
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError, lost
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import (
     KEY_ID, ME, NEW_ID, OTHER_USER, SECRET, FakeClient, make_key)
 
@@ -356,9 +357,7 @@ def test_a_refusal_after_a_lost_rename_proves_nothing(run_module, portal):
 
 def lost_then_refused(method):
     """The client's error when the write got through, its answer was lost, and the retry was refused (HTTP 401)."""
-    error = DocSpaceError('%s failed with HTTP 401: authentication failed.' % method, 401)
-    error.answer_lost = True
-    return error
+    return lost(DocSpaceError('%s failed with HTTP 401: authentication failed.' % method, 401))
 
 
 def test_deleting_the_key_in_use_whose_retry_was_refused_is_confirmed(run_module, portal):
@@ -505,9 +504,10 @@ def test_renew_window_a_new_key_would_be_within_is_refused_before_any_request(ru
 
 def test_check_mode_replacement_predicts_the_real_run(run_module, portal):
     options = dict(RENEW, state='inactive', previous_key='deactivate')
-    portal([key_expiring_in(5)])
+    expiring = key_expiring_in(5)  # made once: a second made later may expire a second later
+    portal([copy.deepcopy(expiring)])
     checked = run_task(run_module, check_mode=True, diff=True, **options)
-    portal([key_expiring_in(5)])
+    portal([copy.deepcopy(expiring)])
     real = run_task(run_module, diff=True, **options)
     moving = ('id', 'key', 'key_postfix', 'created_on', 'expires_at')
     assert without(checked['api_key'], *moving) == without(real['api_key'], *moving)
@@ -571,11 +571,10 @@ def test_only_an_expired_key_deleted_against_previous_key_is_warned_about(run_mo
 
 @pytest.mark.parametrize('previous_key', ['delete', 'deactivate'])
 def test_check_mode_predicts_the_retirement_of_leftovers(run_module, portal, previous_key):
-    def keys():
-        return [key_expiring_in(60, id=SECOND_ID), key_expiring_in(40)]
-    portal(keys())
+    keys = [key_expiring_in(60, id=SECOND_ID), key_expiring_in(40)]  # made once: see above
+    portal(copy.deepcopy(keys))
     checked = run_task(run_module, check_mode=True, name='ci-deploy', recreate='when_needed', previous_key=previous_key)
-    client = portal(keys())
+    client = portal(copy.deepcopy(keys))
     real = run_task(run_module, name='ci-deploy', recreate='when_needed', previous_key=previous_key)
     assert checked['changed'] is real['changed'] is True
     assert checked['api_key'] == real['api_key'] and real['api_key']['id'] == SECOND_ID
