@@ -23,9 +23,16 @@ from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_por
 CONNECTION = {'base_url': 'http://portal.test', 'api_key': 'sk-' + 'a' * 64}
 OLD_SECRET = 'sk-' + 'f' * 60 + '9f3a'  # the secret of make_key()'s key (keyPostfix 9f3a)
 RENEW = dict(name='ci-deploy', recreate='when_needed', renew_before_days=14)
-DELETE_REFUSED = DocSpaceError('DELETE failed with HTTP 503.', 503)
-LOST_POST = dict(post_answers=[DocSpaceError('POST timed out.', None, timed_out=True)], appears_after_post_error=True)
 UNTOUCHED = '; API key %s (ci-deploy), the one to replace, is untouched' % KEY_ID
+
+
+def delete_refused():
+    return DocSpaceError('DELETE failed with HTTP 503.', 503)
+
+
+def lost_post():
+    """Portal options: the creation's answer is lost after the portal made the key."""
+    return dict(post_answers=[DocSpaceError('POST timed out.', None, timed_out=True)], appears_after_post_error=True)
 
 
 def key_expiring_in(days, lifetime=90, **overrides):
@@ -235,7 +242,7 @@ def test_refused_creation_leaves_the_old_key_untouched(run_module, portal):
 
 
 def test_lost_creation_answer_deletes_the_adopted_key(run_module, portal):
-    client = portal(**LOST_POST)
+    client = portal(**lost_post())
     result = run_task(run_module, **RENEW)
     assert result['failed'] and 'secret is unknown' in result['msg'] and 'Run the task again' in result['msg']
     assert [call[0] for call in client.writes()] == ['POST', 'DELETE'] and client.writes()[1][1] != 'keys/' + KEY_ID
@@ -325,7 +332,7 @@ def assert_new_key_deleted_or_left_named(result, client, why, delete_fails, unto
 def test_replacement_that_cannot_be_handed_over_is_deleted_and_the_old_key_untouched(
         run_module, portal, tmp_path, monkeypatch, failure, delete_fails):
     dest = tmp_path / 'ci.key'
-    options = dict(delete_answers=[DELETE_REFUSED] if delete_fails else [])
+    options = dict(delete_answers=[delete_refused()] if delete_fails else [])
     if failure == 'deactivate':
         options['put_error'] = DocSpaceError('PUT failed with HTTP 400.', 400)
         client = portal([key_expiring_in(5, isActive=False)], **options)
@@ -338,7 +345,7 @@ def test_replacement_that_cannot_be_handed_over_is_deleted_and_the_old_key_untou
         why = ('Made API key %s (ci-deploy) but could not write its secret (Cannot write secret_dest %s: No space left '
                'on device)' % (NEW_ID, dest))
     else:
-        client = portal(**dict(options, **LOST_POST))
+        client = portal(**dict(options, **lost_post()))
         result = run_task(run_module, **RENEW)
         why = ('The answer to the creation of API key %s (ci-deploy) was lost, so its secret is unknown and a '
                'replacement without its secret is worth nothing' % NEW_ID)
@@ -352,13 +359,13 @@ def test_replacement_that_cannot_be_handed_over_is_deleted_and_the_old_key_untou
 def test_new_key_whose_secret_cannot_reach_secret_dest_is_deleted(run_module, portal, tmp_path, monkeypatch, failure,
                                                                   delete_fails):
     dest = tmp_path / 'ci.key'
-    options = dict(delete_answers=[DELETE_REFUSED] if delete_fails else [])
+    options = dict(delete_answers=[delete_refused()] if delete_fails else [])
     if failure == 'write':
         monkeypatch.setattr(_rotation.tempfile, 'mkstemp', disk_full)
         why = ('Made API key %s (ci-deploy) but could not write its secret (Cannot write secret_dest %s: No space left '
                'on device)' % (NEW_ID, dest))
     else:
-        options.update(LOST_POST)
+        options.update(lost_post())
         why = ('The answer to the creation of API key %s (ci-deploy) was lost, so its secret is unknown and cannot be '
                'written to secret_dest' % NEW_ID)
     client = portal([], **options)
@@ -368,7 +375,7 @@ def test_new_key_whose_secret_cannot_reach_secret_dest_is_deleted(run_module, po
 
 
 def test_failed_retirement_with_secret_dest_keeps_the_secret_in_the_file_only(run_module, portal, tmp_path):
-    client = portal(delete_answers=[DELETE_REFUSED])
+    client = portal(delete_answers=[delete_refused()])
     dest = tmp_path / 'ci.key'
     result = run_task(run_module, secret_dest=str(dest), **RENEW)
     assert result['failed'] and result['changed'] is True and result['status'] == 503
