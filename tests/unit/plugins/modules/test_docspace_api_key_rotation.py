@@ -13,6 +13,8 @@ import stat
 
 import pytest
 
+from ansible.module_utils import basic
+
 from ansible_collections.onlyoffice.docspace.plugins.modules import docspace_api_key
 from ansible_collections.onlyoffice.docspace.plugins.module_utils import _rotation
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import format_date, utc_now
@@ -471,6 +473,25 @@ def test_no_placeholder_is_left_when_file_options_fail(run_module, portal, tmp_p
     result = run_task(run_module, name='ci-deploy', permissions=['*'], secret_dest=str(dest), mode='bogus')
     assert result['failed'] and client.writes() == []
     assert not dest.exists()  # the empty placeholder made before the options failed is removed again
+
+
+def test_placeholder_is_private_from_its_creation_before_the_file_options_apply(run_module, portal, tmp_path,
+                                                                                monkeypatch):
+    portal([])
+    dest = tmp_path / 'ci.key'
+    seen = []
+    real = basic.AnsibleModule.set_fs_attributes_if_different
+
+    def set_attributes(module, file_args, changed, *args, **kwargs):
+        seen.append(file_mode(dest))
+        return real(module, file_args, changed, *args, **kwargs)
+    monkeypatch.setattr(basic.AnsibleModule, 'set_fs_attributes_if_different', set_attributes)
+    old_umask = os.umask(0)  # the host's umask must not narrow a wide mode the module asked for
+    try:
+        result = run_task(run_module, name='ci-deploy', permissions=['*'], secret_dest=str(dest), mode='0640')
+    finally:
+        os.umask(old_umask)
+    assert result['changed'] and seen[0] == 0o600 and file_mode(dest) == 0o640
 
 
 def test_secret_is_written_to_a_hidden_private_file_beside_secret_dest_then_renamed(run_module, portal, tmp_path,
