@@ -1435,6 +1435,8 @@ def test_an_answer_read_after_the_deadline_is_refused_as_timed_out(server, monke
 def test_a_request_stuck_past_its_budget_does_not_hold_the_process(server):
     """The failure ends the module at once: the worker still reading is a daemon thread, not waited for at exit."""
     server.reply = lambda conn, request: drip(conn, b'', b'HTTP/1.1 200 OK\r\nX-Slow: ' + b'y' * 100, 0.1)
+    with pytest.raises(ds.DocSpaceError, match='no complete answer within 0.3 seconds'):
+        make_client(server, timeout=0.3, retries=0).get('keys')  # in this process too, where mutation testing sees it
     script = ('import sys\n'
               'from ansible_collections.onlyoffice.docspace.plugins.module_utils import _docspace as ds\n'
               'try:\n'
