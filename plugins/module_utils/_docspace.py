@@ -90,10 +90,7 @@ def docspace_argument_spec():
 
 def docspace_argument_rules(**module_rules):
     """AnsibleModule keyword arguments for the module's own rules (the connection options are checked by from_module())."""
-    rules = {}
-    for rule, groups in module_rules.items():
-        rules[rule] = rules.get(rule, []) + list(groups)
-    return rules
+    return {rule: list(groups) for rule, groups in module_rules.items()}
 
 
 class DocSpaceError(Exception):
@@ -188,10 +185,10 @@ def url_secrets(base_url):
     """The user information of a URL (and its password alone), to be hidden from every output."""
     try:
         parts = urlsplit((base_url or '').strip())
-        userinfo = parts.netloc.rpartition('@')[0] if '@' in parts.netloc else ''
+        userinfo = parts.netloc.rpartition('@')[0]
         password = parts.password
-    except ValueError:
-        userinfo = base_url.partition('://')[2].rpartition('@')[0] if base_url and '@' in base_url else ''
+    except ValueError:  # only a non-empty base_url gets here
+        userinfo = base_url.partition('://')[2].rpartition('@')[0]
         password = userinfo.partition(':')[2]
     return [secret for secret in (userinfo, password) if secret]
 
@@ -458,7 +455,7 @@ def parse_json(text):
 
 def looks_like_html(text):
     head = (text or '').lstrip()[:200].lower()
-    return head.startswith('<!doctype html') or head.startswith('<html') or '<html' in head or '<head' in head
+    return head.startswith('<!doctype html') or '<html' in head or '<head' in head
 
 
 def describe_body(text):

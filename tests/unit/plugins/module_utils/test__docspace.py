@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime
 import email.utils
 import gzip
 import json
@@ -15,6 +16,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -23,7 +25,8 @@ from http.client import RemoteDisconnected
 import pytest
 import requests
 from ansible.module_utils.basic import AnsibleModule
-from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ProxyError, ReadTimeoutError
+from urllib3.exceptions import (InsecureRequestWarning, MaxRetryError, NewConnectionError, ProtocolError, ProxyError,
+                                ReadTimeoutError)
 
 from ansible_collections.onlyoffice.docspace.plugins.module_utils import _docspace as ds
 
@@ -169,8 +172,9 @@ def test_a_connection_a_proxy_dropped_is_retried_like_a_direct_one(method):
 
 
 def test_a_post_a_proxy_dropped_is_not_sent_again():
-    with pytest.raises(ProtocolError):
+    with pytest.raises(ProtocolError) as caught:
         ds.make_retry(2).increment('POST', URL, error=ProxyError('Unable to connect to proxy', DROPPED))
+    assert caught.value.args == ('Connection aborted.', DROPPED)  # what urllib3 raises for a direct drop
 
 
 def test_a_proxy_that_cannot_be_reached_stays_a_connection_error():
@@ -199,7 +203,8 @@ def test_retry_policy_stops_at_its_deadline():
     assert in_time.is_retry('GET', 503) and in_time.increment('GET', URL, error=ProtocolError('Connection aborted.', DROPPED)).read == 4
 
 
-@pytest.mark.parametrize('retries, expected', [(0, 30), (1, 60), (2, 90 + 1.25), (3, 120 + 1.25 + 2.25)])
+@pytest.mark.parametrize('retries, expected', [(0, 30), (1, 60), (2, 90 + 1.25), (3, 120 + 1.25 + 2.25),
+                                               (4, 150 + 1.25 + 2.25 + 4.25)])
 def test_request_budget(retries, expected):
     assert ds.request_budget(30, retries) == pytest.approx(expected)
 
@@ -363,6 +368,7 @@ def test_tls_message_names_the_trust_store_from_the_environment():
     (requests.exceptions.ConnectTimeout('connect timed out'), False, False),
     (requests.exceptions.ConnectionError(MaxRetryError(None, URL, NewConnectionError(None, 'refused'))), False, False),
     (requests.exceptions.SSLError('certificate verify failed'), False, False),
+    (requests.exceptions.ConnectionError(), False, False),
 ])
 def test_which_failures_lost_the_answer(error, lost, timed_out):
     assert ds.is_answer_lost(error) is lost
@@ -594,7 +600,7 @@ def test_from_module_without_requests(monkeypatch):
     monkeypatch.setattr(ds, 'REQUESTS_IMPORT_ERROR', 'Traceback: no requests')
     with pytest.raises(ds.DocSpaceError) as caught:
         ds.DocSpaceClient.from_module(ansible_module(dict(base_url='https://portal.test', api_key=SECRET)))
-    assert 'requests' in caught.value.message and caught.value.fail_kwargs()['exception'] == 'Traceback: no requests'
+    assert '(requests)' in caught.value.message and caught.value.fail_kwargs()['exception'] == 'Traceback: no requests'
 
 
 def test_every_secret_option_is_no_log(server):
@@ -827,10 +833,11 @@ def test_the_real_cap_holds_a_list_of_10000_keys():
 
 
 def test_the_answer_charset_is_used(server):
-    server.reply = lambda conn, request: send(conn, 200, envelope('\u00e9').encode('latin-1'),
+    body = '{"response": "\u00e9"}'  # not escaped as \\u00e9: the charset decides
+    server.reply = lambda conn, request: send(conn, 200, body.encode('latin-1'),
                                               {'Content-Type': 'application/json; charset=latin-1'})
     assert make_client(server).get('keys') == '\u00e9'
-    server.reply = lambda conn, request: send(conn, 200, envelope('\u00e9').encode('utf-8'),
+    server.reply = lambda conn, request: send(conn, 200, body.encode('utf-8'),
                                               {'Content-Type': 'application/json; charset=no-such-charset'})
     assert make_client(server).get('keys') == '\u00e9'
 
@@ -862,6 +869,7 @@ def test_tls_with_the_wrong_ca(tls_server, tls_material):
     with pytest.raises(ds.DocSpaceError) as caught:
         make_client(tls_server, ca_path=tls_material['other.pem']).get('keys')
     assert 'could not be verified against the CA bundle of ca_path' in caught.value.message
+    assert caught.value.message.startswith('GET %s/api/2.0/keys failed: the TLS certificate' % tls_server.url)
 
 
 def test_https_to_a_plain_http_server(server, tls_material):
@@ -907,6 +915,11 @@ def test_option_or_env():
     (dict(auth_token='t', password='p'), {}, 'password goes with username, not with auth_token: remove one of them.'),
     (dict(auth_token=' '), {}, 'auth_token is blank: set it to the real value.'),
     (dict(username='u', password=''), {}, 'password is blank: set it to the real value.'),
+    (dict(username=' ', password='p'), {}, 'username is blank: set it to the real value.'),
+    (dict(api_key='Bearer  '), {}, 'api_key is blank: set it to the real value.'),
+    (dict(api_key='k', password='p'), dict(DOCSPACE_API_KEY='k', DOCSPACE_PASSWORD='p'),
+     'password (from the DOCSPACE_PASSWORD environment variable) goes with username, not with api_key (from the '
+     'DOCSPACE_API_KEY environment variable): remove one of them.'),
 ])
 def test_connection_problem_messages(given, environ, expected):
     assert ds.connection_problem(dict(PARAMS, **given), environ) == expected
@@ -984,6 +997,7 @@ def test_portal_message(data, expected):
     ('http://user@host', ['user']),
     ('http://user:p:w@[::1', ['user:p:w', 'p:w']),
     ('http://u:p@h:1@[::1', ['u:p@h:1', 'p@h:1']),
+    ('http://u:pw@[::1/next=http://x', ['u:pw', 'pw']),
     ('http://[::1', []),
     ('', []),
 ])
@@ -1026,6 +1040,11 @@ def test_transport_error_messages(error, method, expected):
     assert ds.transport_error_message(error, method, KEYS, 2.5, retried) == expected
 
 
+def test_a_transport_error_message_counts_no_attempts_unless_told():
+    message = ds.transport_error_message(requests.exceptions.ReadTimeout('x'), 'GET', KEYS, 2.5)
+    assert message == 'GET %s failed: no answer within the 2.5-second timeout.' % KEYS
+
+
 @pytest.mark.parametrize('text, source, expected', [
     ('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: Hostname mismatch, certificate is not valid for '
      "'x'. (_ssl.c:1006)", None, 'GET x failed: the TLS certificate of the portal could not be verified (Hostname mismatch, '
@@ -1039,6 +1058,10 @@ def test_transport_error_messages(error, method, expected):
     ('[SSL: SSLV3_ALERT_HANDSHAKE_FAILURE] sslv3 alert handshake failure (_ssl.c:1006)', None,
      'GET x failed: the TLS handshake with the portal failed (sslv3 alert handshake failure).'),
     ('odd', None, 'GET x failed: the TLS handshake with the portal failed (SSLError).'),
+    ('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: unable to verify the first certificate of PORTAL-X. '
+     '(_ssl.c:1006)', None,
+     'GET x failed: the TLS certificate of the portal could not be verified (unable to verify the first certificate of '
+     'PORTAL-X); set ca_path to the CA bundle that signed it (or validate_certs to false for a test portal).'),
 ])
 def test_tls_message_words(text, source, expected):
     assert ds.tls_message(requests.exceptions.SSLError(text), 'GET x', source) == expected
@@ -1139,7 +1162,6 @@ def test_other_failures_are_one_sentence(server, monkeypatch):
 
 
 def test_insecure_request_warnings_are_silenced():
-    from urllib3.exceptions import InsecureRequestWarning
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         ds.suppress_insecure_request_warning()
@@ -1185,3 +1207,247 @@ def test_the_option_defaults_and_alias(server):
     client_params = module.params
     assert (client_params['base_url'], client_params['timeout'], client_params['retries']) == (server.url, 30, 3)
     assert client_params['ca_path'] == os.path.expanduser('~/ca.pem')
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Edges: the URL path, answer text and charsets, the attempts counted, the watchdog, the retry policy per method
+# ---------------------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('given, expected', [
+    ('https://portal.test/DOCX/', 'https://portal.test/DOCX/api/2.0'),
+    ('https://portal.test/BOX/api/2.0', 'https://portal.test/BOX/api/2.0'),
+    ('https://portal.test/sub//api/2.0', 'https://portal.test/sub/api/2.0'),
+])
+def test_api_root_trims_only_slashes_from_the_path(given, expected):
+    assert ds.api_root(given) == expected
+
+
+def test_api_root_messages():
+    with pytest.raises(ds.DocSpaceError) as caught:
+        ds.api_root(None)
+    assert caught.value.message == ("base_url must be an http:// or https:// URL of the portal, for example "
+                                    "https://portal.example.com; got ''.")
+    with pytest.raises(ds.DocSpaceError) as caught:
+        ds.api_root('https://alice:pw-9f3k@portal.test/sub?x=1')
+    assert caught.value.message == ('base_url must not hold a user name or password (https://…@portal.test/sub); '
+                                    'nothing was sent: set api_key, auth_token, or username and password instead.')
+
+
+def test_ca_file_below_a_plain_file_cannot_be_read(tmp_path):
+    plain = tmp_path / 'plain'
+    plain.write_text('x')
+    path = str(plain / 'ca.pem')
+    assert ds.ca_file_problem(path, 'ca_path') == 'ca_path %s, which cannot be read (Not a directory).' % path
+
+
+def test_ca_file_error_without_a_reason_is_named_by_its_kind(monkeypatch):
+    def failing(cafile):
+        raise OSError(cafile)
+    monkeypatch.setattr(ds.ssl, 'create_default_context', failing)
+    assert ds.ca_file_problem('/ca.pem', 'ca_path') == 'ca_path /ca.pem, which cannot be read (OSError).'
+
+
+@pytest.mark.parametrize('content, encoding, expected', [
+    ('\u00e9'.encode('latin-1'), 'latin-1', '\u00e9'),
+    (b'caf\xc3\xa9', 'ascii', 'caf\ufffd\ufffd'),
+    (b'caf\xc3\xa9\xff', 'utf-8', 'caf\u00e9\ufffd'),
+    (b'caf\xc3\xa9\xff', None, 'caf\u00e9\ufffd'),
+    (b'caf\xc3\xa9\xff', 'no-such-charset', 'caf\u00e9\ufffd'),
+])
+def test_decode_body_uses_the_charset_and_never_fails(content, encoding, expected):
+    assert ds.decode_body(content, encoding) == expected
+
+
+@pytest.mark.parametrize('text', [None, '', ' \n'])
+def test_nothing_is_not_json(text):
+    assert ds.parse_json(text) is ds.NOT_JSON
+
+
+@pytest.mark.parametrize('status, body, expected', [
+    (403, json.dumps({'error': {'message': 'Denied'}}),
+     'HTTP 403: not allowed: the credentials are valid but may not do this (Denied).'),
+    (500, json.dumps({'error': {'message': 'Invalid key prefix: XX.'}}), 'HTTP 500: Invalid key prefix: XX.'),
+    (500, 'oops', 'HTTP 500: unexpected answer (the body was a body that is not JSON (4 bytes)).'),
+    (300, envelope(1), 'HTTP 300: unexpected answer.'),
+])
+def test_read_answer_messages(status, body, expected):
+    with pytest.raises(ds.DocSpaceError) as caught:
+        ds.read_answer(status, body, 'GET', URL)
+    assert caught.value.message == 'GET %s failed with %s' % (URL, expected) and caught.value.status == status
+
+
+def test_retry_after_as_a_date_without_a_zone_is_utc():
+    later = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) + datetime.timedelta(hours=1)
+    value = email.utils.format_datetime(later)  # '... -0000': a date without a zone
+    assert 3500 < ds.retry_after_seconds(value) <= 3600
+
+
+def test_only_the_insecure_request_warning_is_silenced():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        ds.suppress_insecure_request_warning()
+        warnings.warn('insecure', InsecureRequestWarning)
+        warnings.warn('other', UserWarning)
+    assert [str(warning.message) for warning in caught] == ['other']
+
+
+@pytest.mark.parametrize('path', ['keys', '/keys', '//keys'])
+def test_url_joins_the_api_root_and_the_path(server, path):
+    assert make_client(server).url(path) == server.url + '/api/2.0/keys'
+    assert make_client(server).url('X' + path.lstrip('/')) == server.url + '/api/2.0/Xkeys'
+
+
+def test_client_defaults_are_the_option_defaults():
+    """30-second timeout and 3 retries, as the documented options."""
+    assert ds.DocSpaceClient('https://portal.test', api_key=SECRET).budget() == 4 * 30 + 1.25 + 2.25
+
+
+def test_a_user_name_without_password_sends_an_empty_password(server):
+    make_client(server, api_key=None, username='me').get('keys')
+    assert server.requests[0]['headers']['authorization'] == 'Basic ' + base64.b64encode(b'me:').decode()
+
+
+def test_busy_answers_over_tls_are_retried(tls_server, tls_material):
+    answers = [(503, ''), (200, envelope(True))]
+    tls_server.reply = lambda conn, request: send(conn, *answers.pop(0))
+    assert make_client(tls_server, ca_path=tls_material['ca.pem'], retries=1).get('keys') is True
+    assert len(tls_server.requests) == 2
+
+
+@pytest.mark.parametrize('method', ['POST', 'PATCH', 'HEAD', 'OPTIONS'])
+def test_only_get_put_and_delete_are_ever_sent_again(server, method):
+    server.reply = lambda conn, request: send(conn, 503)
+    with pytest.raises(ds.DocSpaceError) as caught:
+        make_client(server, retries=2).call(method, 'keys')
+    assert caught.value.status == 503 and len(server.requests) == 1
+
+
+@pytest.mark.parametrize('method, attempts, sent', [('get', ' (2 attempts)', 2), ('post', '', 1)])
+def test_a_timeout_counts_the_attempts_of_a_retried_method_only(server, method, attempts, sent):
+    server.reply = lambda conn, request: time.sleep(1)
+    client = make_client(server, timeout=0.3, retries=1)
+    with pytest.raises(ds.DocSpaceError) as caught:
+        client.get('keys') if method == 'get' else client.post('keys', {})
+    assert caught.value.message == ('%s %s/api/2.0/keys failed: no answer within the 0.3-second timeout%s.'
+                                    % (method.upper(), server.url, attempts))
+    assert len(server.requests) == sent
+
+
+@pytest.fixture
+def local_time_ahead_of_utc(monkeypatch):
+    monkeypatch.setenv('TZ', 'AHEAD-5')
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures('local_time_ahead_of_utc')
+def test_a_long_retry_after_of_another_status_says_busy_and_until_when_in_utc(server):
+    """413 with Retry-After is retried by urllib3 too; the time to come back is in UTC whatever the local zone."""
+    server.reply = lambda conn, request: send(conn, 413, headers={'Retry-After': '7200'})
+    with pytest.raises(ds.DocSpaceError) as caught:
+        make_client(server, retries=1, timeout=1).get('keys')
+    match = re.fullmatch(r'GET %s/api/2\.0/keys failed with HTTP 413: busy; the portal asks to wait 7200 seconds '
+                         r'\(until (.+) UTC\), longer .*' % re.escape(server.url), caught.value.message)
+    assert match and caught.value.status == 413 and len(server.requests) == 1
+    until = datetime.datetime.strptime(match.group(1), '%Y-%m-%d %H:%M:%S').replace(tzinfo=datetime.timezone.utc)
+    expected = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=7200)
+    assert abs((until - expected).total_seconds()) < 120
+
+
+@pytest.mark.parametrize('status', [300, 308, 399])
+def test_every_3xx_answer_is_a_redirect_that_is_not_followed(server, status):
+    server.reply = lambda conn, request: send(conn, status, headers={'Location': 'https://portal.test/api/2.0/keys'})
+    with pytest.raises(ds.DocSpaceError) as caught:
+        make_client(server).get('keys')
+    assert caught.value.message == (
+        'GET %s/api/2.0/keys was redirected (HTTP %d) to https://portal.test/api/2.0/keys, and redirects are not '
+        'followed (a creation would be re-sent as a GET, and credentials could go to another host): set base_url to '
+        'https://portal.test.'
+        % (server.url, status))
+    assert caught.value.status == status and len(server.requests) == 1
+
+
+def test_a_400_answer_is_not_a_redirect(server):
+    body = json.dumps({'error': {'message': 'Bad request.'}})
+    server.reply = lambda conn, request: send(conn, 400, body, headers={'Location': 'https://portal.test/x'})
+    with pytest.raises(ds.DocSpaceError) as caught:
+        make_client(server).get('keys')
+    assert caught.value.message == 'GET %s/api/2.0/keys failed with HTTP 400: Bad request.' % server.url
+
+
+def test_a_write_whose_answer_was_lost_on_a_later_attempt_fails_as_lost(server):
+    """Every retried attempt counts, not only the first: here the second DELETE may have gone through."""
+    answers = [(503, '', {'Retry-After': '0'}), (504, '', {'Retry-After': '0'}), (401, '', None)]
+    server.reply = lambda conn, request: send(conn, *answers.pop(0))
+    with pytest.raises(ds.DocSpaceError) as caught:
+        make_client(server, retries=2).delete('keys/1')
+    assert caught.value.status == 401 and caught.value.answer_lost and len(server.requests) == 3
+
+
+def test_an_answer_that_ends_within_the_budget_is_read(server):
+    """The reader gives up only after the budget and its slack, not before."""
+    body = envelope('x').encode()
+    head = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n' % len(body)
+
+    def steady(conn, request):
+        conn.sendall(head)
+        for start in range(0, len(body), len(body) // 4 + 1):
+            time.sleep(0.25)
+            conn.sendall(body[start:start + len(body) // 4 + 1])
+    server.reply = steady
+    assert make_client(server, timeout=1.5, retries=0).get('keys') == 'x'
+
+
+def test_headers_dripped_past_the_budget_are_refused_even_without_a_body(server):
+    """A budget under a second: the watchdog waits the budget and its slack, then gives up (no body to check)."""
+    server.reply = lambda conn, request: drip(conn, b'', b'HTTP/1.1 204 No Content\r\nX: y\r\n\r\n', 0.05)
+    with pytest.raises(ds.DocSpaceError) as caught:
+        make_client(server, timeout=0.25, retries=0).get('keys')
+    assert caught.value.timed_out and 'failed: no complete answer within 0.25 seconds' in caught.value.message
+
+
+class JumpingClock:
+    """The time module as the client sees it, with a monotonic clock that jumps ahead (a stalled process)."""
+
+    def __init__(self):
+        self.ahead = 0.0
+
+    def monotonic(self):
+        return time.monotonic() + self.ahead
+
+    @staticmethod
+    def sleep(seconds):
+        time.sleep(seconds)
+
+
+def test_an_answer_read_after_the_deadline_is_refused_as_timed_out(server, monkeypatch):
+    clock = JumpingClock()
+    monkeypatch.setattr(ds, 'time', clock)
+
+    def late(conn, request):
+        clock.ahead = 100.0
+        send(conn, 200, envelope(1))
+    server.reply = late
+    with pytest.raises(ds.DocSpaceError) as caught:
+        make_client(server, timeout=5).get('keys')
+    assert caught.value.timed_out and caught.value.answer_lost
+    assert 'failed: no complete answer within 5 seconds' in caught.value.message
+
+
+def test_a_request_stuck_past_its_budget_does_not_hold_the_process(server):
+    """The failure ends the module at once: the worker still reading is a daemon thread, not waited for at exit."""
+    server.reply = lambda conn, request: drip(conn, b'', b'HTTP/1.1 200 OK\r\nX-Slow: ' + b'y' * 100, 0.1)
+    with pytest.raises(ds.DocSpaceError, match='no complete answer within 0.3 seconds'):
+        make_client(server, timeout=0.3, retries=0).get('keys')  # in this process too, where mutation testing sees it
+    script = ('import sys\n'
+              'from ansible_collections.onlyoffice.docspace.plugins.module_utils import _docspace as ds\n'
+              'try:\n'
+              '    ds.DocSpaceClient(sys.argv[1], api_key="k", timeout=0.3, retries=0).get("keys")\n'
+              'except ds.DocSpaceError as error:\n'
+              '    print(error.message)\n')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+    done = subprocess.run([sys.executable, '-c', script, server.url], capture_output=True, text=True, env=env,
+                          timeout=8, check=False)
+    assert 'no complete answer within 0.3 seconds' in done.stdout, done.stderr
