@@ -765,12 +765,12 @@ def test_a_retried_write_whose_first_answer_was_lost_fails_as_lost(server, first
         if len(server.requests) > 1:
             send(conn, 401)
         elif first == 'timed out':
-            time.sleep(1)
+            time.sleep(1.5)
         elif first != 'dropped':
             send(conn, first)
     server.reply = reply
     with pytest.raises(ds.DocSpaceError) as caught:
-        make_client(server, timeout=0.3, retries=1).delete('keys/1')
+        make_client(server, timeout=0.5, retries=2).delete('keys/1')
     assert caught.value.status == 401 and caught.value.answer_lost and len(server.requests) == 2
 
 
@@ -781,12 +781,12 @@ def test_a_retried_write_fails_as_answered_when_no_attempt_can_have_been_carried
         if len(server.requests) > 1:
             send(conn, last)
         elif first == 'timed out':
-            time.sleep(1)
+            time.sleep(1.5)
         else:
             send(conn, first)
     server.reply = reply
     with pytest.raises(ds.DocSpaceError) as caught:
-        make_client(server, timeout=0.3, retries=1).put('keys/1', {})
+        make_client(server, timeout=0.5, retries=2).put('keys/1', {})
     assert caught.value.status == last and not caught.value.answer_lost and len(server.requests) == 2
 
 
@@ -1402,7 +1402,8 @@ def test_an_answer_that_ends_within_the_budget_is_read(server):
 
 def test_headers_dripped_past_the_budget_are_refused_even_without_a_body(server):
     """A budget under a second: the watchdog waits the budget and its slack, then gives up (no body to check)."""
-    server.reply = lambda conn, request: drip(conn, b'', b'HTTP/1.1 204 No Content\r\nX: y\r\n\r\n', 0.05)
+    head = b'HTTP/1.1 204 No Content\r\nX: ' + b'y' * 70 + b'\r\n\r\n'  # 2 s or more; bytes far apart from the timeout
+    server.reply = lambda conn, request: drip(conn, b'', head, 0.02)
     with pytest.raises(ds.DocSpaceError) as caught:
         make_client(server, timeout=0.25, retries=0).get('keys')
     assert caught.value.timed_out and 'failed: no complete answer within 0.25 seconds' in caught.value.message
