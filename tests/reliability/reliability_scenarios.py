@@ -170,20 +170,17 @@ def _retries():
         Scenario('429-always', 'retries', 'every GET /keys answers 429 with an empty body; retries 1',
                  UPDATE, faults=(('GET', KEYS_PATH, (respond(429),) * 3),), connection=dict(retries=1),
                  expect='failed', status=429, message=('HTTP 429', 'too many requests'), writes=()),
-        Scenario('delete-key-in-use-lost', 'retries',
-                 'the task deletes the key it authenticates with: the portal carries out the DELETE 3.8 s after it '
-                 'arrives (timeout 3), and refuses the retry (401) because the key is gone',
-                 dict(key_id='{key_id}', state='absent'), target=dict(TARGET, permissions=['*']),
+    ] + [
+        Scenario('%s-key-in-use-lost' % verb, 'retries',
+                 'the task %ss the key it authenticates with: the portal carries out the %s 3.8 s after it arrives '
+                 '(timeout 3), and refuses the retry (401) because the key is %s' % (verb, method, after),
+                 dict(key_id='{key_id}', state=state), target=dict(TARGET, permissions=['*']),
                  connection=dict(api_key='{key_secret}', timeout=3, retries=1), fresh_emulator=True,
-                 faults=(('DELETE', KEY_PATH, (action('pass', 3.8), action('pass', 1.6))),),
-                 writes=('DELETE 200', 'DELETE 401'), max_seconds=8),
-        Scenario('deactivate-key-in-use-lost', 'retries',
-                 'the task deactivates the key it authenticates with: the portal carries out the PUT 3.8 s after it '
-                 'arrives (timeout 3), and refuses the retry (401) because the key is inactive',
-                 dict(key_id='{key_id}', state='inactive'), target=dict(TARGET, permissions=['*']),
-                 connection=dict(api_key='{key_secret}', timeout=3, retries=1), fresh_emulator=True,
-                 faults=(('PUT', KEY_PATH, (action('pass', 3.8), action('pass', 1.6))),),
-                 writes=('PUT 200', 'PUT 401'), final=dict(isActive=False), max_seconds=8),
+                 faults=((method, KEY_PATH, (action('pass', 3.8), action('pass', 1.6))),),
+                 writes=(method + ' 200', method + ' 401'), final=final, max_seconds=8)
+        for verb, method, state, after, final in (('delete', 'DELETE', 'absent', 'gone', None),
+                                                  ('deactivate', 'PUT', 'inactive', 'inactive', dict(isActive=False)))
+    ] + [
         Scenario('504-always', 'retries', 'every PUT answers 504 (empty); retries 1',
                  UPDATE, faults=(('PUT', KEY_PATH, (respond(504),) * 3),), connection=dict(retries=1),
                  expect='failed', status=504, message=('HTTP 504', 'gateway time-out'), writes=('PUT 504', 'PUT 504')),

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
 
@@ -262,16 +261,8 @@ def test_messages_about_a_key_name_its_id_and_name():
         assert '%s (ci)' % KEY['id'] in message
 
 
-@pytest.fixture
-def host_in_tokyo(monkeypatch):
-    monkeypatch.setenv('TZ', 'JST-9')
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-def test_dates_are_written_in_utc_whatever_the_hosts_timezone(host_in_tokyo):
+@pytest.mark.usefixtures('host_in_tokyo')
+def test_dates_are_written_in_utc_whatever_the_hosts_timezone():
     moscow = datetime.timezone(datetime.timedelta(hours=3))
     assert keys.format_date(datetime.datetime(2026, 7, 1, 13, 0, tzinfo=moscow)) == '2026-07-01T10:00:00.0000000Z'
     planned = keys.planned_key(keys.creation_body('ci', ['*'], 1), True, datetime.datetime(2026, 7, 1, 23, tzinfo=UTC))

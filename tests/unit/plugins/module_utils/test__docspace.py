@@ -1333,16 +1333,7 @@ def test_a_timeout_counts_the_attempts_of_a_retried_method_only(server, method, 
     assert len(server.requests) == sent
 
 
-@pytest.fixture
-def local_time_ahead_of_utc(monkeypatch):
-    monkeypatch.setenv('TZ', 'AHEAD-5')
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-@pytest.mark.usefixtures('local_time_ahead_of_utc')
+@pytest.mark.usefixtures('host_in_tokyo')
 def test_a_long_retry_after_of_another_status_says_busy_and_until_when_in_utc(server):
     """413 with Retry-After is retried by urllib3 too; the time to come back is in UTC whatever the local zone."""
     server.reply = lambda conn, request: send(conn, 413, headers={'Retry-After': '7200'})

@@ -20,6 +20,7 @@ from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_por
     OTHER_USER,
     SECRET,
     FakeClient,
+    FakeTime,
     listed,
     make_key,
     raise_if_error,
@@ -29,21 +30,6 @@ URL = FakeClient.root
 OTHER_ID = '3fa85f64-5717-4562-b3fc-000000000002'
 BODY = {'name': 'ci', 'permissions': ['files:read']}
 TIMED_OUT = 'POST failed: no answer within the 30-second timeout.'
-
-
-class Clock:
-    """Time that moves only when ApiKeys pauses; the pauses are recorded."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.pauses = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.pauses.append(seconds)
-        self.now += seconds
 
 
 class Portal(FakeClient):
@@ -66,9 +52,9 @@ class Session:
 
     def __init__(self, client):
         self.client = client
-        self.clock = Clock()
+        self.clock = FakeTime()
         self.warnings = []
-        self.api = ApiKeys(client, self.warnings.append, sleep=self.clock.sleep, clock=self.clock)
+        self.api = ApiKeys(client, self.warnings.append, sleep=self.clock.sleep, clock=self.clock.monotonic)
 
     def listings(self):
         return self.client.methods().count('GET keys')
@@ -319,7 +305,7 @@ def test_refused_update_says_why_and_is_not_read_back(error, message):
 def test_lost_update_that_the_portal_made_is_confirmed_by_listing(key, changes):
     session = Session(Portal(keys=[listed(key)], put_error=DocSpaceError('Bad gateway.', 502), put_applies=True))
     session.api.update(listed(key), changes)
-    assert (len(session.client.writes()), session.listings(), session.clock.pauses) == (1, 1, [])
+    assert (len(session.client.writes()), session.listings(), session.clock.slept) == (1, 1, [])
 
 
 @pytest.mark.parametrize('changes', [{'name': 'renamed'}, {'permissions': ['files:write']}, {'isActive': False},
@@ -394,7 +380,7 @@ def test_delete_answered_500_for_a_key_still_listed_fails():
 def test_lost_deletion_that_the_portal_made_is_confirmed_by_listing():
     session = Session(Portal(delete_answers=[DocSpaceError('Gateway timeout.', 504)], delete_applies=True))
     session.api.delete(KEY_ID)
-    assert (session.client.methods(), session.clock.pauses) == (['DELETE keys/' + KEY_ID, 'GET keys'], [])
+    assert (session.client.methods(), session.clock.slept) == (['DELETE keys/' + KEY_ID, 'GET keys'], [])
 
 
 def test_lost_deletion_that_does_not_show_is_unknown():
@@ -432,7 +418,7 @@ def test_read_back_lasts_at_least_ten_seconds_and_the_timeout(timeout, pauses):
     session.client.timeout = timeout
     error = failure(lambda: session.api.delete(KEY_ID))
     assert 'did not show within %g seconds' % max(10, timeout) in error.message
-    assert session.clock.pauses == pauses
+    assert session.clock.slept == pauses
     assert session.listings() == len(pauses) + 1
 
 
@@ -441,7 +427,7 @@ def test_read_back_stops_as_soon_as_the_write_shows():
     listings = [[listed(make_key())], [listed(make_key())], []]
     session.client.listing = lambda: listings.pop(0)
     session.api.delete(KEY_ID)
-    assert session.clock.pauses == [0.5, 1]
+    assert session.clock.slept == [0.5, 1]
 
 
 # --- the module around it -----------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils import _keys_a
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceClient
 
 from ansible_collections.onlyoffice.docspace.tests.unit.plugins.module_args import patch_module_args
+from ansible_collections.onlyoffice.docspace.tests.unit.plugins.modules.fake_portal import FakeTime
 
 
 class ModuleExit(Exception):
@@ -37,21 +38,6 @@ def _fail_json(self, msg, **kwargs):
     kwargs['msg'] = msg
     kwargs['failed'] = True
     raise ModuleExit(kwargs, failed=True)
-
-
-class FakeTime:
-    """A clock that moves only when the code under test sleeps; sleeps are recorded."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.slept = []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

@@ -48,6 +48,21 @@ def new_key(body, number=1):
                     expiresAt=format_date(now + datetime.timedelta(days=days)) if days else None)
 
 
+class FakeTime:
+    """A clock that moves only when the code under test sleeps; sleeps are recorded."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.slept = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 class FakeClient:
     """Answers like a portal from self.keys; answers can be scripted per method as values or exceptions."""
 
