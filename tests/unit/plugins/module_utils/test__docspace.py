@@ -668,6 +668,13 @@ def test_a_redirect_to_another_path_or_without_location(server):
     assert len(server.requests) == 2
 
 
+def test_a_budget_under_a_second_still_has_room_for_its_retry(server):
+    answers = [(503, ''), (200, envelope(True))]
+    server.reply = lambda conn, request: send(conn, *answers.pop(0))
+    assert make_client(server, timeout=0.3, retries=1).put('keys/1', {}) is True
+    assert len(server.requests) == 2
+
+
 def test_busy_answers_are_retried_then_succeed(server):
     answers = [(503, ''), (429, ''), (200, envelope(True))]
     server.reply = lambda conn, request: send(conn, *answers.pop(0))
@@ -1393,7 +1400,8 @@ def test_an_answer_that_ends_within_the_budget_is_read(server):
 
 def test_headers_dripped_past_the_budget_are_refused_even_without_a_body(server):
     """A budget under a second: the watchdog waits the budget and its slack, then gives up (no body to check)."""
-    head = b'HTTP/1.1 204 No Content\r\nX: ' + b'y' * 70 + b'\r\n\r\n'  # 2 s or more; bytes far apart from the timeout
+    # 80 bytes 0.02 s apart (far below the read timeout): 1.6 s or more, past the budget and its slack (1.25 s)
+    head = b'HTTP/1.1 204 No Content\r\nX: ' + b'y' * 47 + b'\r\n\r\n'
     server.reply = lambda conn, request: drip(conn, b'', head, 0.02)
     with pytest.raises(ds.DocSpaceError) as caught:
         make_client(server, timeout=0.25, retries=0).get('keys')
