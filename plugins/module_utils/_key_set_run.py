@@ -11,6 +11,8 @@ This module_util is private to the collection: its interface may change at any t
 
 from __future__ import annotations
 
+import functools
+
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._docspace import DocSpaceError
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._api_keys import apply_update
 from ansible_collections.onlyoffice.docspace.plugins.module_utils._key_set import (
@@ -20,7 +22,12 @@ from ansible_collections.onlyoffice.docspace.plugins.module_utils._key_set impor
     listed_entries,
     planned_creation,
 )
-from ansible_collections.onlyoffice.docspace.plugins.module_utils._rotation import SecretFile, discard, hand_over, retire
+from ansible_collections.onlyoffice.docspace.plugins.module_utils._rotation import (
+    SecretFile,
+    hand_over,
+    make_replacement,
+    retire,
+)
 
 MAKES_KEYS = ('create', 'replace')
 
@@ -118,7 +125,7 @@ class Run:
             return
         writer = self.writer(step)
         key, secret = self.api.create_once(step.body, self.keys, warn_adopted=writer is None)
-        self.hand_over(step, key, secret, writer)
+        hand_over(self.api, key, secret, writer, self.now, on_stranded=functools.partial(self.keep_unhanded, step))
         if secret and writer is None:
             self.secrets[step.name] = secret
         if step.active is False and key.get('isActive', True):
@@ -140,7 +147,8 @@ class Run:
                 self.replaced.append(step.key_id)
             self.record(step, planned_creation(step, None, self.now))
             return
-        new, secret = self.make_replacement(step)
+        new, secret = make_replacement(self.api, step.key, step.body, step.active, self.keys, self.writer(step),
+                                       self.now, on_stranded=functools.partial(self.keep_unhanded, step))
         if secret and self.writer(step) is None:
             self.secrets[step.name] = secret
         if step.retire_later:
@@ -154,49 +162,6 @@ class Run:
                                 % (new['id'], step.key_id, step.name, exc.message), exc.status) from None
         self.replaced.append(step.key_id)
         self.record(step, new)
-
-    def make_replacement(self, step):
-        """The new key of a replacement, deactivated when the entry asks, its secret handed over; (key, secret).
-
-        The old key is untouched until then: a refused creation, a lost secret or a failed write leaves it alone."""
-        old, writer = step.key, self.writer(step)
-        untouched = '; API key %s (%s), the one to replace, is untouched' % (old['id'], old.get('name'))
-        try:
-            new, secret = self.api.create_once(step.body, self.keys, warn_adopted=False)
-        except DocSpaceError as exc:
-            raise DocSpaceError('Could not create the replacement of API key %s (%s), so the key is untouched: %s'
-                                % (old['id'], old.get('name'), exc.message), exc.status) from None
-        if secret is None:
-            self.discard(step, new, 'The answer to the creation of API key %s (%s) was lost, so its secret is unknown '
-                                    'and a replacement without its secret is worth nothing'
-                         % (new['id'], new.get('name')), untouched)
-        if step.active is False and new.get('isActive', True):
-            try:
-                self.api.update(new, {'isActive': False})
-            except DocSpaceError as exc:
-                self.discard(step, new, 'Made API key %s (%s) but could not deactivate it (%s)'
-                             % (new['id'], new.get('name'), exc.message.rstrip('.')), untouched)
-            new = apply_update(new, {'isActive': False})
-        self.hand_over(step, new, secret, writer, untouched)
-        return new, secret
-
-    def hand_over(self, step, key, secret, writer, untouched=''):
-        """_rotation.hand_over, keeping a key that could be neither handed over nor deleted in the result."""
-        try:
-            hand_over(self.api, key, secret, writer, self.now, untouched)
-        except DocSpaceError as exc:
-            if exc.result.get('api_key'):
-                self.keep_unhanded(step, key)
-            raise
-
-    def discard(self, step, key, why, untouched):
-        """_rotation.discard (always raises), keeping a key that could not be deleted again in the result."""
-        try:
-            discard(self.api, key, why, self.now, untouched)
-        except DocSpaceError as exc:
-            if exc.result.get('api_key'):
-                self.keep_unhanded(step, key)
-            raise
 
     def retire(self, step):
         """The last write of a replacement of the key in use: its new key is made, the old key is deleted."""

@@ -254,42 +254,47 @@ def new_key_result(key, secret, writer, now):
     return result
 
 
-def discard(api, key, why, now, untouched):
-    """Delete a key this task just made and cannot hand over; DocSpaceError saying so (and what is left) always."""
+def discard(api, key, why, now, untouched, on_stranded=None):
+    """Delete a key this task just made and cannot hand over; DocSpaceError saying so (and what is left) always.
+
+    on_stranded(key) is called first when the key could not be deleted again (it exists, and nobody has its secret).
+    """
     try:
         api.delete(key['id'])
     except DocSpaceError as exc:
+        if on_stranded is not None:
+            on_stranded(key)
         raise DocSpaceError('%s, and deleting it again failed: %s Delete API key %s (key_id) before running the task '
                             'again%s.' % (why, exc.message, key['id'], untouched), exc.status, changed=True,
                             api_key=describe_key(key, now)) from None
     raise DocSpaceError('%s, so the new key was deleted again%s. Run the task again.' % (why, untouched))
 
 
-def hand_over(api, key, secret, writer, now, untouched=''):
+def hand_over(api, key, secret, writer, now, untouched='', on_stranded=None):
     """Make sure the secret of a key this task just made reaches the writer (when there is one).
 
     A key whose secret is unknown (its creation answer was lost and the key adopted) or cannot be written is worth
-    nothing to a task with secret_dest: it is deleted and the task fails. untouched: what to add about the old key.
+    nothing to a task with secret_dest: it is deleted and the task fails. untouched: what to add about the old key;
+    on_stranded: see discard().
     """
     if writer is None:
         return
     if secret is None:
         discard(api, key, 'The answer to the creation of API key %s (%s) was lost, so its secret is unknown and cannot '
-                          'be written to secret_dest' % (key['id'], key.get('name')), now, untouched)
+                          'be written to secret_dest' % (key['id'], key.get('name')), now, untouched, on_stranded)
     try:
         writer.write(secret)
     except DocSpaceError as exc:
         discard(api, key, 'Made API key %s (%s) but could not write its secret (%s)'
-                % (key['id'], key.get('name'), exc.message.rstrip('.')), now, untouched)
+                % (key['id'], key.get('name'), exc.message.rstrip('.')), now, untouched, on_stranded)
 
 
-def replace(api, old, body, is_active, previous_key, reason, known_keys, writer, now):
-    """Replace `old`: create the new key, deactivate it when is_active is False, hand its secret to writer, retire old.
+def make_replacement(api, old, body, is_active, known_keys, writer, now, on_stranded=None):
+    """The new key that is to replace `old`: created, deactivated when is_active is False, its secret handed to writer;
+    returns (new key, its secret).
 
-    Returns (new key, its secret, retired_view of old). The old key is touched
-    only after the new key and its secret are safe: a refused creation, a lost secret or a failed write leaves it
-    untouched (DocSpaceError); a failed retirement raises DocSpaceError with changed=True and the new key (api_key, with
-    its secret unless a writer has it), which the next run finishes (pick_current).
+    `old` is not touched: a refused creation, a lost secret or a failed write leaves it as it is (DocSpaceError, after
+    deleting the new key again; on_stranded: see discard()).
     """
     untouched = '; API key %s (%s), the one to replace, is untouched' % (old['id'], old.get('name'))
     try:
@@ -299,15 +304,27 @@ def replace(api, old, body, is_active, previous_key, reason, known_keys, writer,
                             % (old['id'], old.get('name'), exc.message), exc.status, **exc.result) from None
     if secret is None:
         discard(api, new, 'The answer to the creation of API key %s (%s) was lost, so its secret is unknown and a '
-                          'replacement without its secret is worth nothing' % (new['id'], new.get('name')), now, untouched)
+                          'replacement without its secret is worth nothing' % (new['id'], new.get('name')), now, untouched,
+                on_stranded)
     if is_active is False and new.get('isActive', True):
         try:
             api.update(new, {'isActive': False})
         except DocSpaceError as exc:
             discard(api, new, 'Made API key %s (%s) but could not deactivate it (%s)'
-                    % (new['id'], new.get('name'), exc.message.rstrip('.')), now, untouched)
+                    % (new['id'], new.get('name'), exc.message.rstrip('.')), now, untouched, on_stranded)
         new = apply_update(new, {'isActive': False})
-    hand_over(api, new, secret, writer, now, untouched)
+    hand_over(api, new, secret, writer, now, untouched, on_stranded)
+    return new, secret
+
+
+def replace(api, old, body, is_active, previous_key, reason, known_keys, writer, now):
+    """Replace `old`: make_replacement(), then retire old.
+
+    Returns (new key, its secret, retired_view of old). The old key is touched only after the new key and its secret
+    are safe; a failed retirement raises DocSpaceError with changed=True and the new key (api_key, with its secret
+    unless a writer has it), which the next run finishes (pick_current).
+    """
+    new, secret = make_replacement(api, old, body, is_active, known_keys, writer, now)
     try:
         retired = retire(api, old, previous_key, reason, now)
     except DocSpaceError as exc:
